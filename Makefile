@@ -1,0 +1,54 @@
+# finegrid: `make demo` sets everything up and runs the demo; `make test` runs the whole suite.
+# Both create the virtualenv and node_modules on first use and refresh them when the pins change.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FINEGRID_VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: setup demo test lint bench lock messages clean
+
+$(BIN)/finegrid: pyproject.toml requirements/dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(BIN)/finegrid node_modules/.package-lock.json
+	mkdir -p var
+	$(BIN)/finegrid setup
+
+demo: setup
+	FINEGRID_DEMO=1 $(BIN)/finegrid demo
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	FINEGRID_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	FINEGRID_TESTING=1 $(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(BIN)/finegrid
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	$(BIN)/python bench/run_all.py
+
+# Re-pin every dependency from pyproject.toml (needs network access to PyPI).
+lock: $(BIN)/finegrid
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --extra dev -o requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras -o requirements/bench.txt requirements/bench.in
+
+# Refresh the translation catalogues after changing user-facing text.
+messages: $(BIN)/finegrid
+	cd finegrid && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+
+clean:
+	rm -rf $(VENV) node_modules var/static

@@ -1,0 +1,58 @@
+"""The `finegrid` console command: one entry point, one subcommand per job.
+
+Each subcommand lives with the package it drives (``<package>/commands.py`` exposing
+``register(subparsers)``), so the pure packages (divide, synth) keep working without
+Django, and Django is only set up by the commands that need the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# Modules whose ``register(subparsers)`` adds subcommands, in the order --help lists them.
+COMMAND_MODULES = [
+    "finegrid.web.commands",
+]
+
+
+class CommandError(Exception):
+    """A failure the user can act on: printed as one line, exit status 1, no traceback."""
+
+
+def setup_django() -> None:
+    """Configure Django for commands that touch the database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finegrid.settings")
+    import django
+
+    django.setup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="finegrid",
+        description="finegrid: fine-grained community governance (微网实格).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except CommandError as error:
+        print(f"finegrid {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

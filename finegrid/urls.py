@@ -1,0 +1,3 @@
+"""Top-level URL map."""
+
+urlpatterns: list = []
