@@ -74,15 +74,14 @@ def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarra
 
 
 def shared_borders(cells: Sequence[BaseGeometry]) -> np.ndarray:
-    """Pairs (i, j), i < j, of cells sharing a border, with the border length, as an
-    (m, 3) array."""
+    """Pairs (i, j), i < j, of cells whose boundaries meet along a line, as an (m, 2)
+    array (cells meeting at a corner only are not adjacent)."""
     cells = np.asarray(cells, dtype=object)
     first, second = STRtree(cells).query(cells, predicate="intersects")
     keep = first < second
     first, second = first[keep], second[keep]
-    lengths = shapely.length(shapely.intersection(cells[first], cells[second]))
-    touching = lengths > SHARED_BORDER_MIN_M
-    return np.column_stack((first[touching], second[touching], lengths[touching]))
+    along_a_line = shapely.relate_pattern(cells[first], cells[second], "****1****")
+    return np.column_stack((first[along_a_line], second[along_a_line]))
 
 
 def grid_polygons(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from shapely import Point, STRtree
 
 from finegrid.divide.model import MicroGrid
 
@@ -33,17 +34,27 @@ class PreviousLayout:
         for grid in previous:
             for part in grid.parts:
                 parts_by_entrance[part.building, part.entrance - 1].append(
-                    (part.floors[0], part.floors[1], part.households, grid.code)
+                    (part.floors[0], part.floors[1], -part.households, grid.code)
                 )
         self.places: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
         for key, parts in parts_by_entrance.items():
             start = 0
             ranges = []
-            for _lo, _hi, households, code in sorted(parts):
-                ranges.append((start, start + households, code))
-                start += households
+            # Floors ascending; among parts of one floor, full ones come first (as cut).
+            for _lo, _hi, minus_households, code in sorted(parts):
+                ranges.append((start, start - minus_households, code))
+                start -= minus_households
             self.places[key] = ranges
         self.numbers = {grid.code: grid.number for grid in previous}
+        shaped = sorted((grid.code, grid.polygon) for grid in previous if grid.polygon is not None)
+        self._shape_codes = [code for code, _ in shaped]
+        self._shapes = STRtree([shape for _, shape in shaped])
+
+    def code_at(self, point: Point) -> str | None:
+        """The old micro-grid whose polygon holds ``point`` (for buildings without
+        households, which no part names)."""
+        hits = self._shapes.query(point, predicate="intersects")
+        return self._shape_codes[int(min(hits))] if len(hits) else None
 
     def overlap(self, ranges: Sequence[PlaceRange]) -> dict[str, int]:
         """Households of ``ranges`` per old code that held the same places."""

@@ -96,7 +96,12 @@ def divide_grid(
         workload,
         shared_borders(cells),
         compounds=[building.compound for building in buildings],
-        previous=[_previous_code(site, layout) for site in sites] if layout else None,
+        previous=[
+            _previous_code(site, layout, shapely.Point(*spot))
+            for site, spot in zip(sites, frame.to_lonlat(points), strict=True)
+        ]
+        if layout
+        else None,
         seed=seed,
     )
     groups = [group for group in partitioner.solve() if workload.households(group)]
@@ -245,9 +250,10 @@ def _centre(workload: Workload, group: list[int]) -> np.ndarray:
     return workload.xy[group].mean(axis=0)
 
 
-def _previous_code(site: Site, layout: PreviousLayout) -> str | None:
-    """The old code that held most of this building's residual households."""
+def _previous_code(site: Site, layout: PreviousLayout, spot: shapely.Point) -> str | None:
+    """The old code that held most of this building's residual households, or for a
+    building without households, the old micro-grid its site ``spot`` stood in."""
     if site.residual is None:
-        return None
+        return layout.code_at(spot)
     shared = layout.overlap(_ranges(site, site.residual))
     return max(sorted(shared), key=shared.get) if shared else None

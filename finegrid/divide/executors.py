@@ -22,7 +22,11 @@ def open_executor(
     if scheduler:
         from distributed import Client
 
-        with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as client:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except OSError as error:
+            raise ConnectionError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
+        with client:
             yield client.get_executor()
         return
     workers = workers or os.cpu_count() or 1

@@ -31,6 +31,8 @@ from finegrid.divide.workload import TOLERANCE_MINUTES, Workload
 
 COMPOUND_CROSSING_FACTOR = 4.0
 """How much dearer a tree edge between two compounds is than one inside a compound."""
+WALK_OVER_TREE = 1.2
+"""A walk through a group of buildings is about this much longer than its spanning tree."""
 REBALANCE_ROUNDS = 4
 
 
@@ -51,7 +53,7 @@ class Partitioner:
         self.window = workload.profile.window_minutes + TOLERANCE_MINUTES
         self.count = len(workload.sites)
         self.neighbours: list[set[int]] = [set() for _ in range(self.count)]
-        for first, second, _length in borders:
+        for first, second in borders:
             self.neighbours[int(first)].add(int(second))
             self.neighbours[int(second)].add(int(first))
         self.compounds = compounds
@@ -68,7 +70,7 @@ class Partitioner:
             hinted = [True] * len(kept) + [False] * (len(groups) - len(kept))
         groups = self._merge(groups, hinted)
         if self.previous is None:
-            groups = self._rebalance(groups)
+            groups = self._rebalance(self._dissolve(groups))
         return [sorted(group) for group in groups if group]
 
     # -- fresh partition -------------------------------------------------------------
@@ -117,7 +119,7 @@ class Partitioner:
     def _tree_partition(self, order: list[int], parent: dict[int, int]) -> list[list[int]]:
         """Kundu–Misra bottom-up cutting of one tree given in breadth-first order."""
         xy = self.workload.xy
-        walk = self.workload.profile.walking_minutes_per_m
+        walk = self.workload.profile.walking_minutes_per_m * WALK_OVER_TREE
         load = {node: float(self.workload.residual_minutes[node]) for node in order}
         children: dict[int, list[int]] = defaultdict(list)
         is_root = {order[0]}
@@ -255,10 +257,32 @@ class Partitioner:
             hinted = [hinted[i] for i in alive]
         return groups
 
+    def _dissolve(self, groups: list[list[int]]) -> list[list[int]]:
+        """Share out the buildings of a light group among its neighbours when they all
+        fit there (one micro-grid fewer); tried for groups whose neighbours have room."""
+        tried: set[frozenset[int]] = set()
+        while True:
+            minutes = [self._minutes(group) for group in groups]
+            group_of = {node: i for i, group in enumerate(groups) for node in group}
+            for index in sorted(range(len(groups)), key=lambda i: (minutes[i], groups[i])):
+                members = frozenset(groups[index])
+                around = {group_of[n] for node in members for n in self.neighbours[node]}
+                around.discard(index)
+                room = sum(self.window - minutes[i] for i in around)
+                if members in tried or room < minutes[index]:
+                    continue
+                tried.add(members)
+                trial = [list(group) for i, group in enumerate(groups) if i != index]
+                if not self._attach(trial, sorted(members)):
+                    groups = trial
+                    break
+            else:
+                return groups
+
     def _rebalance(self, groups: list[list[int]]) -> list[list[int]]:
         """Move boundary buildings from a heavier to a lighter neighbour when that lowers
         the heavier one's time without pushing the lighter past it or the window."""
-        minutes = [self._minutes(group) for group in groups]
+        minutes = [self._minutes(group, "curve") for group in groups]
         for _ in range(REBALANCE_ROUNDS):
             moved = False
             group_of = {node: index for index, group in enumerate(groups) for node in group}
@@ -276,8 +300,8 @@ class Partitioner:
                     rest = [n for n in groups[source] if n != node]
                     if len(self._connected_pieces(rest)) != 1:
                         continue
-                    grown = self._minutes([*groups[target], node])
-                    shrunk = self._minutes(rest)
+                    grown = self._minutes([*groups[target], node], "curve")
+                    shrunk = self._minutes(rest, "curve")
                     if grown <= self.window and max(grown, shrunk) < minutes[source]:
                         groups[source], groups[target] = rest, [*groups[target], node]
                         minutes[source], minutes[target] = shrunk, grown
@@ -289,8 +313,8 @@ class Partitioner:
 
     # -- helpers -----------------------------------------------------------------------
 
-    def _minutes(self, group: Sequence[int]) -> float:
-        return self.workload.route(group, improve=False).minutes
+    def _minutes(self, group: Sequence[int], effort: str = "nearest") -> float:
+        return self.workload.route(group, effort).minutes
 
     def _connected_pieces(self, nodes: list[int]) -> list[list[int]]:
         members = set(nodes)

@@ -1,7 +1,10 @@
-"""The visiting order: a short open walk through a set of points.
+"""Visiting orders: short open walks through a set of points, at three efforts.
 
-Nearest-neighbour from the westernmost point, then 2-opt moves while they shorten the
-walk. Both ends are free, since a worker need not come back to where they started.
+- along a Hilbert curve (index the points once, then any subset is ordered by a sort);
+- nearest-neighbour from the westernmost point;
+- nearest-neighbour improved by 2-opt moves while they shorten the walk.
+
+Both ends are free: a worker need not come back to the start.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 MAX_TWO_OPT_PASSES = 8
+HILBERT_ORDER = 16
+"""Bits per axis of the Hilbert curve: a 65,536-cell side, centimetres on a grid."""
 
 
 def path_length(points: np.ndarray) -> float:
@@ -19,16 +24,37 @@ def path_length(points: np.ndarray) -> float:
 
 
 def visiting_order(points: np.ndarray, *, improve: bool = True) -> np.ndarray:
-    """Indices of ``points`` in walking order; ``improve=False`` skips 2-opt for quick
-    feasibility checks (the improved walk is never longer)."""
+    """Indices of ``points`` in nearest-neighbour order, improved by 2-opt unless
+    ``improve`` is false."""
     count = len(points)
     if count <= 2:
         return np.arange(count)
     distances = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
     order = _nearest_neighbour(distances, int(np.lexsort((-points[:, 1], points[:, 0]))[0]))
-    if improve and count > 3:
-        order = _two_opt(distances, order)
-    return order
+    return _two_opt(distances, order) if improve and count > 3 else order
+
+
+def hilbert_index(points: np.ndarray) -> np.ndarray:
+    """Position of each point along a Hilbert curve over the points' bounding square."""
+    low = points.min(axis=0)
+    span = max(float((points.max(axis=0) - low).max()), 1e-9)
+    side = 1 << HILBERT_ORDER
+    cells = np.minimum(((points - low) / span * (side - 1)).astype(np.int64), side - 1)
+    x, y = cells[:, 0].copy(), cells[:, 1].copy()
+    index = np.zeros(len(points), dtype=np.int64)
+    step = side >> 1
+    while step > 0:
+        right = (x & step) > 0
+        up = (y & step) > 0
+        index += step * step * ((3 * right) ^ up)
+        # Rotate the quadrant so the curve inside it runs the right way.
+        flip = ~up
+        mirror = flip & right
+        x = np.where(mirror, side - 1 - x, x)
+        y = np.where(mirror, side - 1 - y, y)
+        x, y = np.where(flip, y, x), np.where(flip, x, y)
+        step >>= 1
+    return index
 
 
 def _nearest_neighbour(distances: np.ndarray, start: int) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 from finegrid.divide.model import Building, Part
 from finegrid.divide.profile import Profile
-from finegrid.divide.routing import visiting_order
+from finegrid.divide.routing import hilbert_index, visiting_order
 
 TOLERANCE_MINUTES = 1e-9
 
@@ -77,6 +77,13 @@ class Site:
     @property
     def residual(self) -> Piece | None:
         return self.pieces[-1] if self.pieces else None
+
+    def residual_ends(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where a visit of the residual piece enters and leaves (first, last entrance)."""
+        if self.residual is None:
+            return self.xy, self.xy
+        segments = self.residual.segments
+        return self.entrance_xy[segments[0].entrance], self.entrance_xy[segments[-1].entrance]
 
     @property
     def full_pieces(self) -> list[Piece]:
@@ -208,44 +215,48 @@ class Workload:
         self.residual_minutes = np.array(
             [site.residual.minutes if site.residual else 0.0 for site in sites]
         )
+        self.curve = hilbert_index(self.xy) if len(sites) else np.zeros(0, dtype=np.int64)
+        ends = [site.residual_ends() for site in sites]
+        self.first_xy = np.array([first for first, _ in ends]).reshape(-1, 2)
+        self.last_xy = np.array([last for _, last in ends]).reshape(-1, 2)
 
     def households(self, members: Sequence[int]) -> int:
         """Households of the residual pieces of ``members``."""
         return sum(self.sites[n].residual.households for n in members if self.sites[n].residual)
 
-    def route(self, members: Sequence[int], *, improve: bool = True) -> Route:
+    def route(self, members: Sequence[int], effort: str = "best") -> Route:
         """Visit the residual pieces of ``members``: sites in walking order, each
         building's entrances walked from the end nearer the previous building.
 
-        The quick order (``improve=False``) is what feasibility checks use; the improved
-        one is taken only when it is shorter, so a route never gets longer than checked."""
+        ``effort`` is "curve" (Hilbert order, for the many checks of rebalancing),
+        "nearest" (nearest-neighbour, for the checks that decide the count) or "best"
+        (the shortest of those and 2-opt, for the routes handed out): a handed-out route
+        is never longer than any check it passed."""
         visited = [index for index in members if self.sites[index].residual is not None]
         if not visited:
             return Route([], [], 0.0)
+        curve = [visited[i] for i in np.argsort(self.curve[visited], kind="stable")]
+        if effort == "curve" or len(visited) <= 2:
+            return self._along(curve)
         points = self.xy[visited]
-        route = self._along([visited[i] for i in visiting_order(points, improve=False)])
-        if improve and len(visited) > 3:
-            better = self._along([visited[i] for i in visiting_order(points)])
-            if better.minutes < route.minutes:
-                route = better
-        return route
+        nearest = self._along([visited[i] for i in visiting_order(points, improve=False)])
+        if effort == "nearest":
+            return nearest
+        improved = self._along([visited[i] for i in visiting_order(points)])
+        return min((self._along(curve), nearest, improved), key=lambda route: route.minutes)
 
     def _along(self, order: list[int]) -> Route:
-        reversed_flags = []
-        walk_m = 0.0
-        position = None
-        for index in order:
-            site = self.sites[index]
-            segments = site.residual.segments
-            first = site.entrance_xy[segments[0].entrance]
-            last = site.entrance_xy[segments[-1].entrance]
-            flip = False
-            if position is not None:
-                to_first = float(np.hypot(*(first - position)))
-                to_last = float(np.hypot(*(last - position)))
-                flip = to_last < to_first
-                walk_m += min(to_first, to_last)
-            reversed_flags.append(flip)
-            position = first if flip else last
-        minutes = float(self.residual_minutes[order].sum())
-        return Route(order, reversed_flags, minutes + walk_m * self.profile.walking_minutes_per_m)
+        """Time along ``order``; a building is entered at whichever end entrance is nearer
+        the previous building."""
+        index = np.asarray(order)
+        first, last = self.first_xy[index], self.last_xy[index]
+        flip = np.zeros(len(index), dtype=bool)
+        before = self.xy[index[:-1]]
+        flip[1:] = np.hypot(*(last[1:] - before).T) < np.hypot(*(first[1:] - before).T)
+        entry = np.where(flip[:, None], last, first)
+        leave = np.where(flip[:, None], first, last)
+        walk_m = float(np.hypot(*(entry[1:] - leave[:-1]).T).sum())
+        minutes = float(self.residual_minutes[index].sum())
+        return Route(
+            list(order), flip.tolist(), minutes + walk_m * self.profile.walking_minutes_per_m
+        )
