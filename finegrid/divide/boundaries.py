@@ -50,7 +50,9 @@ def place_sites(points: np.ndarray, region: BaseGeometry) -> np.ndarray:
         points[same] = points[same[0]] + np.column_stack(
             (radius * np.cos(angle), radius * np.sin(angle))
         )
-    return points
+    # Whole millimetres: near-equal coordinates become equal, which Voronoi handles
+    # better than differences in the last bits.
+    return np.round(points, 3)
 
 
 def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarray, list[Polygon]]:
@@ -58,7 +60,10 @@ def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarra
     if len(points) == 1:
         return np.array([region]), []
     diagram = shapely.voronoi_polygons(MultiPoint(points), extend_to=region, ordered=True)
-    clipped = shapely.intersection(shapely.get_parts(diagram), region)
+    raw = shapely.get_parts(diagram)
+    broken = ~shapely.is_valid(raw)
+    raw[broken] = shapely.make_valid(raw[broken])
+    clipped = shapely.intersection(raw, region)
     cells = np.empty(len(points), dtype=object)
     strays: list[Polygon] = []
     for index, shape in enumerate(clipped):
@@ -86,18 +91,22 @@ def shared_borders(cells: Sequence[BaseGeometry]) -> np.ndarray:
 
 def grid_polygons(
     groups: Sequence[Sequence[int]], cells: np.ndarray, strays: list[Polygon]
-) -> list[BaseGeometry]:
-    """Polygons of ``groups`` (disjoint lists of sites); cells of sites in no group are
-    handed out like strays."""
+) -> tuple[list[BaseGeometry], list[list[int]]]:
+    """Polygons of ``groups`` (disjoint lists of sites), and per group the sites in no
+    group whose cells it received (they are handed out like strays)."""
     owner = np.full(len(cells), -1)
     for index, group in enumerate(groups):
         owner[list(group)] = index
     members: list[list[BaseGeometry]] = [[cells[site] for site in group] for group in groups]
-    loose = strays + [cells[site] for site in np.flatnonzero(owner < 0)]
+    unowned = np.flatnonzero(owner < 0)
+    loose = [cells[site] for site in unowned] + strays
     placed = [(cells[site], owner[site]) for site in np.flatnonzero(owner >= 0)]
-    for stray, group in zip(loose, _stray_owners(loose, placed), strict=True):
-        members[group].append(stray)
-    return [shapely.union_all(shapes) for shapes in members]
+    received: list[list[int]] = [[] for _ in groups]
+    for index, (shape, group) in enumerate(zip(loose, _stray_owners(loose, placed), strict=True)):
+        members[group].append(shape)
+        if index < len(unowned):
+            received[group].append(int(unowned[index]))
+    return [shapely.union_all(shapes) for shapes in members], received
 
 
 def _stray_owners(strays: list[Polygon], placed: list[tuple[BaseGeometry, int]]) -> list[int]:

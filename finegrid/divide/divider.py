@@ -14,6 +14,7 @@ from functools import partial
 import numpy as np
 import shapely
 from shapely import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from finegrid.divide.boundaries import footprint_cells, grid_polygons, place_sites, shared_borders
 from finegrid.divide.codes import PlaceRange, PreviousLayout, fresh_numbers, kept_numbers
@@ -27,6 +28,52 @@ DERIVED_BOUNDARY_MARGIN_M = 30.0
 """Without a given boundary, a grid is the convex hull of its buildings grown by this."""
 BATCH_HOUSEHOLDS = 20_000
 """Households per task when a city is divided on an executor."""
+
+
+@dataclass
+class GridLayout:
+    """One general grid laid out in a local metric frame: building sites and entrances,
+    footprint cells and which cells border each other."""
+
+    buildings: Sequence[Building]
+    frame: LocalFrame
+    region: BaseGeometry
+    points: np.ndarray
+    entrances: list[np.ndarray]
+    cells: np.ndarray
+    strays: list[Polygon]
+    borders: np.ndarray
+
+    @classmethod
+    def build(cls, buildings: Sequence[Building], boundary: Polygon | None) -> GridLayout:
+        """Without a boundary the grid is the buildings' convex hull grown by a margin."""
+        footprints = np.array([building.geometry for building in buildings], dtype=object)
+        frame = LocalFrame.around([boundary] if boundary is not None else list(footprints))
+        local = frame.project(footprints)
+        region = (
+            frame.project(boundary)
+            if boundary is not None
+            else shapely.convex_hull(shapely.union_all(local)).buffer(DERIVED_BOUNDARY_MARGIN_M)
+        )
+        points = place_sites(site_points(local), region)
+        entrances = [
+            entrance_positions(local[i], points[i], b.entrances) for i, b in enumerate(buildings)
+        ]
+        cells, strays = footprint_cells(points, region)
+        return cls(
+            buildings, frame, region, points, entrances, cells, strays, shared_borders(cells)
+        )
+
+    def sites(self, profile: Profile) -> list[Site]:
+        return [
+            Site(building, self.points[i], self.entrances[i], profile)
+            for i, building in enumerate(self.buildings)
+        ]
+
+    def whole_buildings(self, profile: Profile) -> Workload:
+        """Minutes of whole buildings, however long (to time any grouping of them)."""
+        unbounded = replace(profile, window_minutes=math.inf)
+        return Workload(self.sites(unbounded), unbounded)
 
 
 @dataclass
@@ -76,29 +123,17 @@ def divide_grid(
     if not any(building.households for building in buildings):
         return Division(code, [], 0, 0, 0 if previous is not None else None)
 
-    footprints = np.array([building.geometry for building in buildings], dtype=object)
-    frame = LocalFrame.around([boundary] if boundary is not None else list(footprints))
-    local = frame.project(footprints)
-    region = (
-        frame.project(boundary)
-        if boundary is not None
-        else shapely.convex_hull(shapely.union_all(local)).buffer(DERIVED_BOUNDARY_MARGIN_M)
-    )
-    points = place_sites(site_points(local), region)
-    entrances = [
-        entrance_positions(local[i], points[i], b.entrances) for i, b in enumerate(buildings)
-    ]
-    sites = [Site(b, points[i], entrances[i], measure) for i, b in enumerate(buildings)]
+    grid = GridLayout.build(buildings, boundary)
+    sites = grid.sites(measure)
     workload = Workload(sites, measure)
-    cells, strays = footprint_cells(points, region)
     layout = PreviousLayout(previous) if previous is not None else None
     partitioner = Partitioner(
         workload,
-        shared_borders(cells),
+        grid.borders,
         compounds=[building.compound for building in buildings],
         previous=[
             _previous_code(site, layout, shapely.Point(*spot))
-            for site, spot in zip(sites, frame.to_lonlat(points), strict=True)
+            for site, spot in zip(sites, grid.frame.to_lonlat(grid.points), strict=True)
         ]
         if layout
         else None,
@@ -109,29 +144,27 @@ def divide_grid(
         return Division(code, [], 0, 0, 0 if previous is not None else None)
 
     # At the general level a grid's minutes are one worker's time for all its buildings.
-    timing = None
-    if households:
-        unbounded = replace(profile, window_minutes=math.inf)
-        timing = Workload(
-            [Site(b, points[i], entrances[i], unbounded) for i, b in enumerate(buildings)],
-            unbounded,
-        )
+    timing = grid.whole_buildings(profile) if households else None
     drafts = [_group_draft(workload, timing, group) for group in groups]
-    shapes = grid_polygons(groups, cells, strays)
+    shapes, received = grid_polygons(groups, grid.cells, grid.strays)
+    cell_owners = [sorted([*group, *extra]) for group, extra in zip(groups, received, strict=True)]
     for index, site in enumerate(sites):
         for piece in site.full_pieces:
             minutes = piece.minutes if timing is None else timing.route([index]).minutes
             drafts.append(
                 _Draft(piece.households, minutes, site.parts(piece), _ranges(site, piece))
             )
-            shapes.append(cells[index])
+            shapes.append(grid.cells[index])
             groups.append([index])
+            cell_owners.append([index])
 
     centres = np.array([_centre(workload, group) for group in groups]).reshape(-1, 2)
     if layout is None:
-        numbers, moved = fresh_numbers(centres, region.bounds), None
+        numbers, moved = fresh_numbers(centres, grid.region.bounds), None
     else:
-        numbers, moved = kept_numbers([d.ranges for d in drafts], centres, region.bounds, layout)
+        numbers, moved = kept_numbers(
+            [d.ranges for d in drafts], centres, grid.region.bounds, layout
+        )
     micro_grids = [
         MicroGrid(
             code=f"{code}-{number:0{digits}d}",
@@ -140,12 +173,12 @@ def divide_grid(
             households=draft.households,
             minutes=round(draft.minutes, 2),
             parts=draft.parts,
-            polygon=frame.unproject(shape),
-            buildings=[buildings[i].id for i in sorted(group)],
+            polygon=grid.frame.unproject(shape),
+            buildings=[buildings[i].id for i in owners],
         )
-        for draft, shape, group, number in zip(drafts, shapes, groups, numbers, strict=True)
+        for draft, shape, owners, number in zip(drafts, shapes, cell_owners, numbers, strict=True)
     ]
-    micro_grids.sort(key=lambda grid: grid.number)
+    micro_grids.sort(key=lambda micro: micro.number)
     least = sum(site.least_minutes() for site in sites)
     return Division(
         general_grid=code,

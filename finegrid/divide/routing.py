@@ -59,15 +59,14 @@ def hilbert_index(points: np.ndarray) -> np.ndarray:
 
 def _nearest_neighbour(distances: np.ndarray, start: int) -> np.ndarray:
     count = len(distances)
+    remaining = distances.copy()
+    remaining[:, start] = np.inf
     order = np.empty(count, dtype=np.intp)
-    visited = np.zeros(count, dtype=bool)
-    current = start
-    for step in range(count):
+    order[0] = current = start
+    for step in range(1, count):
+        current = int(remaining[current].argmin())
+        remaining[:, current] = np.inf
         order[step] = current
-        visited[current] = True
-        if step + 1 < count:
-            row = np.where(visited, np.inf, distances[current])
-            current = int(np.argmin(row))
     return order
 
 

@@ -85,6 +85,8 @@ def test_polygons_are_connected_disjoint_and_cover_the_grid(grid):
                 assert overlap < 1e-9 * area, (first.code, second.code)
     covered = shapely.union_all([micro.polygon for micro in micro_grids])
     assert abs(covered.area - area) < 1e-6 * area
+    listed = [building for micro in micro_grids for building in micro.buildings]
+    assert set(listed) == {b.id for b in buildings}, "every building's cell is in a polygon"
 
 
 @settings(settings.get_profile("divide"))
