@@ -11,7 +11,9 @@ timed under the same workload model and scored the same way:
 - Polsby–Popper: median 4π·area/perimeter² of micro-grid polygons;
 - whole compounds: share of compounds in one micro-grid or split only into micro-grids
   of their own;
-- seconds: the method's own running time, summed over the grids.
+- seconds: from buildings to a plan, summed over the grids: finegrid's whole
+  `divide_grid` (layout, cells, partition, routes, polygons); a baseline's own run plus
+  building the contiguity graph it is given (the same layout step).
 
 The baselines place whole buildings (none of them can split an entrance by floors):
 
@@ -71,12 +73,14 @@ class Case:
     layout: GridLayout = field(init=False)
 
     def __post_init__(self) -> None:
+        started = time.perf_counter()
         self.layout = GridLayout.build(self.buildings, self.boundary)
+        self.layout_seconds = time.perf_counter() - started
         self.whole = self.layout.whole_buildings(PROFILE)
         self.minutes = np.array([site.least_minutes() for site in self.whole.sites])
         self.households = np.array([b.households for b in self.buildings])
         self.lower_bound = math.ceil(self.minutes.sum() / PROFILE.window_minutes - 1e-9)
-        self.k = max(self.lower_bound, 1)
+        self.k = min(max(self.lower_bound, 1), len(self.buildings))
         count = len(self.buildings)
         self.neighbours = [[] for _ in range(count)]
         for first, second in self.layout.borders:
@@ -96,8 +100,10 @@ class Score:
     failures: int = 0
 
     def row(self) -> list[str]:
+        if not self.grids and not self.failures:
+            return ["not run"] + ["—"] * 5
         if not self.grids:
-            return ["—"] * 5 + [f"{self.seconds:.2f}"]
+            return ["no plan"] + ["—"] * 4 + [f"{self.seconds:.2f}"]
         return [
             f"{self.within / self.grids:.0%}",
             f"{self.grids / self.bound:.2f}",
@@ -361,13 +367,16 @@ def benchmark(cases: dict[str, list[Case]]) -> tuple[dict[str, Score], dict[str,
                         groups = method(case, count)
                 except Exception as error:  # a baseline that finds no plan scores nothing
                     per_kind[kind][name].failures += 1
-                    per_kind[kind][name].seconds += time.perf_counter() - started
+                    per_kind[kind][name].seconds += (
+                        case.layout_seconds + time.perf_counter() - started
+                    )
                     print(
                         f"  {name} found no plan for {case.code}: {type(error).__name__}: {error}",
                         file=sys.stderr,
                     )
                     continue
-                score_groups(case, groups, time.perf_counter() - started, per_kind[kind][name])
+                seconds = case.layout_seconds + time.perf_counter() - started
+                score_groups(case, groups, seconds, per_kind[kind][name])
     for kind, kind_scores in per_kind.items():
         if kind == "whole street":  # pooled separately: not every method runs on it
             continue

@@ -267,7 +267,7 @@ class _Draft:
 def _group_draft(workload: Workload, timing: Workload | None, group: list[int]) -> _Draft:
     route = workload.route(group)
     parts, ranges = [], []
-    for index, flip in zip(route.sites, route.reversed, strict=True):
+    for index, flip in zip(route.sites, route.flipped, strict=True):
         site = workload.sites[index]
         parts.extend(site.parts(site.residual, reverse=flip))
         ranges.extend(_ranges(site, site.residual))

@@ -96,10 +96,7 @@ class Partitioner:
             for other in self.neighbours[node]:
                 if other in local and node < other:
                     length = float(np.hypot(*(xy[node] - xy[other]))) + 1e-6
-                    same = (
-                        self.compounds[node] is not None
-                        and self.compounds[node] == self.compounds[other]
-                    )
+                    same = self._same_compound(node, other)
                     rows.append(local[node])
                     cols.append(local[other])
                     weights.append(length if same else length * COMPOUND_CROSSING_FACTOR)
@@ -125,12 +122,20 @@ class Partitioner:
         is_root = {order[0]}
         for node in reversed(order):
             kids = children[node]
+            # Cut children of another compound first (compounds stay whole), heaviest first.
             contributions = sorted(
-                ((load[kid] + walk * float(np.hypot(*(xy[kid] - xy[node]))), kid) for kid in kids),
+                (
+                    (
+                        not self._same_compound(kid, node),
+                        load[kid] + walk * float(np.hypot(*(xy[kid] - xy[node]))),
+                        kid,
+                    )
+                    for kid in kids
+                ),
                 reverse=True,
             )
-            total = load[node] + sum(weight for weight, _ in contributions)
-            for weight, kid in contributions:
+            total = load[node] + sum(weight for _, weight, _ in contributions)
+            for _, weight, kid in contributions:
                 if total <= self.window:
                     break
                 total -= weight
@@ -241,7 +246,11 @@ class Partitioner:
             )
             gone: set[int] = set()
             for a, b in pairs:
-                if a in gone or b in gone or minutes[a] + minutes[b] > 2 * self.window:
+                if (
+                    a in gone
+                    or b in gone
+                    or self._least(groups[a]) + self._least(groups[b]) > self.window
+                ):
                     continue
                 joint = self._minutes(groups[a] + groups[b])
                 if joint <= self.window:
@@ -312,6 +321,13 @@ class Partitioner:
         return groups
 
     # -- helpers -----------------------------------------------------------------------
+
+    def _same_compound(self, first: int, second: int) -> bool:
+        return self.compounds[first] is not None and self.compounds[first] == self.compounds[second]
+
+    def _least(self, group: Sequence[int]) -> float:
+        """The group's minutes without walking: no route can take less."""
+        return float(self.workload.residual_minutes[list(group)].sum())
 
     def _minutes(self, group: Sequence[int], effort: str = "nearest") -> float:
         return self.workload.route(group, effort).minutes

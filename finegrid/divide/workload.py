@@ -201,7 +201,8 @@ class Route:
     """A visiting order over sites' residual pieces and its estimated minutes."""
 
     sites: list[int]
-    reversed: list[bool]
+    flipped: list[bool]
+    """Per site: its entrances are walked last to first."""
     minutes: float
 
 

@@ -26,6 +26,17 @@ def divide(*args) -> int:
     return main(["divide", *map(str, args)])
 
 
+def divide_file(tmp_path, features, grids) -> int:
+    """Divide ``features`` written to a file, into micro.geojson beside it."""
+    return divide(
+        write(tmp_path / "input.geojson", features),
+        "-o",
+        tmp_path / "micro.geojson",
+        "--grids",
+        grids,
+    )
+
+
 def load(path):
     return json.loads(path.read_text())
 
@@ -171,10 +182,9 @@ def test_bad_property_names_the_feature_and_leaves_no_file(
     _, grids = city
     features = two_grid_buildings()
     features[1]["properties"].update(change)
-    out = tmp_path / "micro.geojson"
-    assert divide(write(tmp_path / "bad.geojson", features), "-o", out, "--grids", grids) == 1
+    assert divide_file(tmp_path, features, grids) == 1
     assert message in capsys.readouterr().err
-    assert not out.exists()
+    assert not (tmp_path / "micro.geojson").exists()
     assert not list(tmp_path.glob(".micro.geojson.*"))
 
 
@@ -189,16 +199,7 @@ def test_invalid_geometry_is_named(city, tmp_path, capsys):
         [LON0, LAT0],
     ]
     features[3]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
-    assert (
-        divide(
-            write(tmp_path / "bad.geojson", features),
-            "-o",
-            tmp_path / "o.geojson",
-            "--grids",
-            grids,
-        )
-        == 1
-    )
+    assert divide_file(tmp_path, features, grids) == 1
     assert "feature #4 (id 'A3'): property 'geometry' is invalid" in capsys.readouterr().err
 
 
@@ -207,16 +208,7 @@ def test_building_outside_every_grid_is_named(city, tmp_path, capsys):
     features = two_grid_buildings()
     del features[0]["properties"]["general_grid"]
     features[0]["geometry"] = {"type": "Point", "coordinates": [LON0 + 0.1, LAT0]}
-    assert (
-        divide(
-            write(tmp_path / "bad.geojson", features),
-            "-o",
-            tmp_path / "o.geojson",
-            "--grids",
-            grids,
-        )
-        == 1
-    )
+    assert divide_file(tmp_path, features, grids) == 1
     assert (
         "feature #1 (id 'A0'): property 'geometry' lies outside every given grid"
         in capsys.readouterr().err
