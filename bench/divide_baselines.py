@@ -397,7 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.synth or Path(scratch)
         if args.synth is None:
-            synthesize(directory)
+            try:
+                synthesize(directory)
+            except subprocess.CalledProcessError:
+                print(
+                    "divide_baselines: `finegrid synth` failed; pass --synth DIR", file=sys.stderr
+                )
+                return 1
         cases = load_cases(directory)
     totals, per_kind = benchmark(cases)
     sections = []

@@ -51,7 +51,8 @@ def one_grid(runs: int) -> list[str]:
 
 
 def peak_tree_rss(process: subprocess.Popen) -> tuple[int, threading.Thread]:
-    """Poll the summed RSS of a process and its children until it exits."""
+    """Poll the summed memory of a process and its children until it exits: proportional
+    set size where the system reports it (shared pages counted once), else RSS."""
     peak = [0]
 
     def poll() -> None:
@@ -59,7 +60,7 @@ def peak_tree_rss(process: subprocess.Popen) -> tuple[int, threading.Thread]:
         while process.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
-                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree if p.is_running()))
+                peak[0] = max(peak[0], sum(_resident(p) for p in tree if p.is_running()))
             except psutil.Error:
                 pass
             time.sleep(RSS_POLL_SECONDS)
@@ -67,6 +68,13 @@ def peak_tree_rss(process: subprocess.Popen) -> tuple[int, threading.Thread]:
     thread = threading.Thread(target=poll, daemon=True)
     thread.start()
     return peak, thread
+
+
+def _resident(process: psutil.Process) -> int:
+    try:
+        return process.memory_full_info().pss
+    except (AttributeError, psutil.AccessDenied):
+        return process.memory_info().rss
 
 
 def city(directory: Path, workers: int, generate: bool) -> list[str]:
@@ -115,7 +123,7 @@ def city(directory: Path, workers: int, generate: bool) -> list[str]:
         f"city: {summary['households']} households, {summary['general_grids']} general grids → "
         f"{summary['micro_grids']} micro-grids ({summary['ratio_to_lower_bound']} × bound, "
         f"{summary['over_window']} over the window)",
-        f"city: {seconds:.0f} s wall on {workers} workers, peak RSS {peak[0] / 2**30:.2f} GiB",
+        f"city: {seconds:.0f} s wall on {workers} workers, peak memory {peak[0] / 2**30:.2f} GiB",
     ]
 
 

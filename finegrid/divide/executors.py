@@ -5,6 +5,7 @@ Either way the divider sees a ``concurrent.futures.Executor``, so there is one c
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -33,5 +34,7 @@ def open_executor(
     if workers == 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Fresh workers (not forks of a parent holding a whole city's buildings).
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool

@@ -264,6 +264,9 @@ def atomic_output(path: str | Path) -> Iterator[IO[str]]:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             yield out
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; files are shared
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
