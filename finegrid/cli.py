@@ -12,9 +12,13 @@ import importlib
 import os
 import sys
 
+from finegrid.accounts.context import new_request_id, request_context
+
 # Modules whose ``register(subparsers)`` adds subcommands, in the order --help lists them.
 COMMAND_MODULES = [
     "finegrid.web.commands",
+    "finegrid.territory.commands",
+    "finegrid.accounts.commands",
 ]
 
 
@@ -45,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        result = args.func(args)
+        with request_context(new_request_id("cli-")):
+            result = args.func(args)
     except CommandError as error:
         print(f"finegrid {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -1,0 +1,463 @@
+"""Every change to areas and grids: permission and scope checks, invariants, audit.
+
+``actor=None`` is the command line, run by the operator with full rights; every other
+actor is a User whose role must allow the change and whose scope must cover the place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from finegrid import divisions
+from finegrid.accounts import audit
+from finegrid.accounts.models import AuditAction
+from finegrid.accounts.scope import in_scope
+from finegrid.errors import Conflict, InvalidInput, NotFound
+from finegrid.territory import codes
+from finegrid.territory import geometry as geo
+from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind, SiteKind
+
+# Fields a grid update may change; code, kind and place in the tree are fixed at creation.
+GRID_EDITABLE = ("name", "geometry", "site_kind")
+
+
+def require(actor, permission: str) -> None:
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDenied(f"your role may not do this ({permission})")
+
+
+def require_scope(actor, obj, what: str) -> None:
+    """Out of scope answers exactly like missing."""
+    if actor is not None and not in_scope(actor, obj.path):
+        raise NotFound(f"no {what}")
+
+
+# --- Administrative areas ------------------------------------------------------------------
+
+
+@dataclass
+class AreaLoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: int = 0
+    unchanged: int = 0
+    community_grids_created: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) or self.updated or self.community_grids_created)
+
+
+def community_grid_name(area: AdminArea) -> str:
+    return f"{divisions.Division(area.code, area.level, area.name, None).short_name}总网格"
+
+
+@transaction.atomic
+def do_load_areas(actor, code: str) -> AreaLoadReport:
+    """Load the division data at and under ``code`` (with its ancestors); create each
+    community's community grid. Loading the same data again changes nothing."""
+    require(actor, "territory.change_adminarea")
+    try:
+        rows = divisions.subtree(code)
+    except divisions.UnknownDivision as error:
+        raise InvalidInput(f"area code: {error}") from None
+    report = AreaLoadReport()
+    existing = {a.code: a for a in AdminArea.objects.filter(code__in=[r.code for r in rows])}
+    created: list[AdminArea] = []
+    changed: list[tuple[dict, AdminArea]] = []
+    for level in divisions.LEVELS:
+        new_at_level = []
+        for row in (r for r in rows if r.level == level):
+            values = {
+                "level": row.level,
+                "name": row.name,
+                "is_village": row.is_village,
+                "parent": existing[row.parent] if row.parent else None,
+                "path": divisions.path_of(row),
+            }
+            area = existing.get(row.code)
+            if area is None:
+                new_at_level.append(AdminArea(code=row.code, **values))
+                continue
+            before = audit.snapshot(area)
+            for name, value in values.items():
+                setattr(area, name, value)
+            if audit.snapshot(area) == before:
+                report.unchanged += 1
+            else:
+                changed.append((before, area))
+        AdminArea.objects.bulk_create(new_at_level, batch_size=1000)
+        existing.update((area.code, area) for area in new_at_level)
+        created.extend(new_at_level)
+        if new_at_level:
+            report.created[level] = len(new_at_level)
+    AdminArea.objects.bulk_update(
+        [area for _, area in changed], ["level", "name", "is_village", "parent", "path"]
+    )
+    report.updated = len(changed)
+    audit.record_created(actor, created, reason=f"areas load {code}")
+    audit.record_updated(actor, changed, reason=f"areas load {code}")
+    communities = [a for a in existing.values() if a.level == AreaLevel.COMMUNITY]
+    report.community_grids_created = _create_community_grids(actor, communities)
+    return report
+
+
+def _create_community_grids(actor, communities: list[AdminArea]) -> int:
+    have = set(
+        Grid.objects.filter(kind=GridKind.COMMUNITY, community__in=communities).values_list(
+            "community_id", flat=True
+        )
+    )
+    grids = [
+        Grid(
+            code=area.code,
+            kind=GridKind.COMMUNITY,
+            name=community_grid_name(area),
+            community=area,
+            path=area.path,
+        )
+        for area in communities
+        if area.pk not in have
+    ]
+    Grid.objects.bulk_create(grids, batch_size=1000)
+    audit.record_created(actor, grids, reason="community grid created with its community")
+    return len(grids)
+
+
+# --- Grids ---------------------------------------------------------------------------------
+
+
+def name_problem(name) -> str | None:
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        return "must be text of 1 to 100 characters"
+    return None
+
+
+def site_kind_problem(kind: str, site_kind: str) -> str | None:
+    if site_kind and kind != GridKind.DEDICATED:
+        return "only dedicated grids have a site kind"
+    if site_kind and site_kind not in SiteKind.values:
+        return f"{site_kind!r} is not one of {', '.join(SiteKind.values)}"
+    return None
+
+
+def parse_geometry(geometry) -> tuple[object | None, str | None]:
+    """(shape, None), or (None, reason). An empty geometry means 'no boundary'."""
+    if not geometry:
+        return None, None
+    try:
+        return geo.parse(geometry), None
+    except geo.GeometryError as error:
+        return None, str(error)
+
+
+def default_grid_name(grid_code: codes.GridCode) -> str:
+    if grid_code.kind == "general":
+        return f"第{grid_code.segments[0]}网格"
+    if grid_code.kind == "micro":
+        return f"第{grid_code.segments[0]}-{grid_code.segments[1]}微网格"
+    return f"{grid_code.number}专属网格"
+
+
+@dataclass
+class GridPlan:
+    """A validated grid, ready to save: what the code and tree say it must be."""
+
+    code: codes.GridCode
+    name: str
+    community: AdminArea
+    parent: Grid | None
+    parent_code: str | None
+    shape: object | None
+    site_kind: str
+
+
+def plan_grid(
+    properties: dict,
+    geometry,
+    *,
+    known_grids: dict[str, Grid],
+    communities: dict[str, AdminArea],
+    planned_codes: set[str] = frozenset(),
+) -> tuple[GridPlan | None, list[str]]:
+    """Check one grid against every invariant. Returns the plan, or the problems found
+    (each naming the property), so callers can report all problems at once."""
+    problems: list[str] = []
+    raw_code = properties.get("code")
+    if not isinstance(raw_code, str) or not raw_code:
+        return None, ["property 'code': missing (every grid needs its code)"]
+    try:
+        grid_code = codes.parse(raw_code)
+    except ValueError as error:
+        return None, [f"property 'code': {error}"]
+    kind = properties.get("kind") or grid_code.kind
+    if kind not in GridKind.values:
+        problems.append(f"property 'kind': {kind!r} is not one of {', '.join(GridKind.values)}")
+    elif kind != grid_code.kind:
+        problems.append(
+            f"property 'kind': {kind!r} does not match code {raw_code}, "
+            f"which is a {grid_code.kind} grid"
+        )
+    if grid_code.kind == GridKind.COMMUNITY:
+        problems.append(
+            "property 'code': community grids are created with their community "
+            "(finegrid areas load)"
+        )
+    community = communities.get(grid_code.community)
+    if community is None:
+        problems.append(
+            f"property 'code': community {grid_code.community} is not loaded or not in your scope"
+        )
+    expected_parent = grid_code.parent_code
+    given_parent = properties.get("parent")
+    if given_parent not in (None, "", expected_parent):
+        problems.append(
+            f"property 'parent': a {grid_code.kind} grid's parent must be "
+            f"{_parent_rule(grid_code)} {expected_parent}, not {given_parent}"
+        )
+    parent = known_grids.get(expected_parent) if expected_parent else None
+    if expected_parent and parent is None and expected_parent not in planned_codes:
+        problems.append(
+            f"property 'parent': {_parent_rule(grid_code)} {expected_parent} does not exist"
+        )
+    site_kind = properties.get("site_kind") or ""
+    if problem := site_kind_problem(grid_code.kind, site_kind):
+        problems.append(f"property 'site_kind': {problem}")
+    name = properties.get("name") or default_grid_name(grid_code)
+    if problem := name_problem(name):
+        problems.append(f"property 'name': {problem}")
+    shape, problem = parse_geometry(geometry)
+    if problem:
+        problems.append(f"geometry: {problem}")
+    if problems:
+        return None, problems
+    return GridPlan(grid_code, name, community, parent, expected_parent, shape, site_kind), []
+
+
+def _parent_rule(grid_code: codes.GridCode) -> str:
+    if grid_code.kind == GridKind.MICRO:
+        return "the general grid of the same community"
+    return "the community grid"
+
+
+def _build_grid(plan: GridPlan, parent: Grid) -> Grid:
+    grid = Grid(
+        code=plan.code.code,
+        kind=plan.code.kind,
+        name=plan.name,
+        parent=parent,
+        community=plan.community,
+        site_kind=plan.site_kind,
+        path=codes.grid_path(plan.community.path, plan.code),
+    )
+    grid.set_geometry(plan.shape)
+    return grid
+
+
+def _communities_for(actor, community_codes: set[str]) -> dict[str, AdminArea]:
+    found = AdminArea.objects.filter(code__in=community_codes, level=AreaLevel.COMMUNITY)
+    return {a.code: a for a in found if actor is None or in_scope(actor, a.path)}
+
+
+def _grids_for(actor, grid_codes: set[str]) -> dict[str, Grid]:
+    found = Grid.objects.filter(code__in=grid_codes)
+    return {g.code: g for g in found if actor is None or in_scope(actor, g.path)}
+
+
+def check_new_grid(actor, properties: dict, geometry=None) -> GridPlan:
+    """Validate a grid to be created; raises the error the caller should show."""
+    communities: dict[str, AdminArea] = {}
+    known: dict[str, Grid] = {}
+    try:
+        grid_code = codes.parse(properties.get("code"))
+    except (ValueError, TypeError):
+        grid_code = None  # plan_grid names the problem
+    if grid_code is not None and grid_code.kind != GridKind.COMMUNITY:
+        clash = Grid.objects.filter(code=grid_code.code).first()
+        if clash is not None:
+            if actor is None or in_scope(actor, clash.path):
+                raise Conflict(f"code: grid {grid_code.code} already exists")
+            raise NotFound(f"no community {grid_code.community}")
+        communities = _communities_for(actor, {grid_code.community})
+        if grid_code.community not in communities:
+            raise NotFound(f"no community {grid_code.community}")
+        known = _grids_for(actor, {grid_code.parent_code})
+    plan, problems = plan_grid(properties, geometry, known_grids=known, communities=communities)
+    if problems:
+        raise InvalidInput(problems)
+    return plan
+
+
+@transaction.atomic
+def do_create_grid(actor, *, geometry=None, **properties) -> Grid:
+    """Create a general, micro or dedicated grid. ``properties``: code (required), name,
+    kind, parent, site_kind — the same as a GeoJSON feature's."""
+    require(actor, "territory.add_grid")
+    plan = check_new_grid(actor, properties, geometry)
+    grid = _build_grid(plan, plan.parent)
+    grid.save()
+    audit.record(actor, AuditAction.CREATE, grid)
+    return grid
+
+
+def grid_change_problems(grid: Grid, changes: dict) -> list[str]:
+    """Everything wrong with a proposed update of ``grid``, one line per field."""
+    problems = [
+        f"{name}: cannot be changed after creation"
+        for name in sorted(set(changes) - set(GRID_EDITABLE))
+    ]
+    if "name" in changes and (problem := name_problem(changes["name"])):
+        problems.append(f"name: {problem}")
+    if "site_kind" in changes and (
+        problem := site_kind_problem(grid.kind, changes["site_kind"] or "")
+    ):
+        problems.append(f"site_kind: {problem}")
+    if "geometry" in changes and (problem := parse_geometry(changes["geometry"])[1]):
+        problems.append(f"geometry: {problem}")
+    return problems
+
+
+@transaction.atomic
+def do_update_grid(actor, grid: Grid, **changes) -> Grid:
+    require(actor, "territory.change_grid")
+    require_scope(actor, grid, f"grid {grid.code}")
+    problems = grid_change_problems(grid, changes)
+    if problems:
+        raise InvalidInput(problems)
+    before = audit.snapshot(grid)
+    if "name" in changes:
+        grid.name = changes["name"].strip()
+    if "site_kind" in changes:
+        grid.site_kind = changes["site_kind"] or ""
+    if "geometry" in changes:
+        grid.set_geometry(parse_geometry(changes["geometry"])[0])
+    if audit.snapshot(grid) != before:
+        grid.save()
+        audit.record(actor, AuditAction.UPDATE, grid, before=before)
+    return grid
+
+
+@transaction.atomic
+def do_delete_grid(actor, grid: Grid) -> None:
+    require(actor, "territory.delete_grid")
+    require_scope(actor, grid, f"grid {grid.code}")
+    if grid.kind == GridKind.COMMUNITY:
+        raise Conflict(f"grid {grid.code}: a community grid exists as long as its community")
+    children = grid.children.count()
+    if children:
+        raise Conflict(f"grid {grid.code}: has {children} child grid(s); delete or move them first")
+    from finegrid.accounts.models import ScopeAssignment
+
+    assigned = ScopeAssignment.objects.filter(grid=grid).count()
+    if assigned:
+        raise Conflict(f"grid {grid.code}: {assigned} user(s) are assigned to it")
+    before = audit.snapshot(grid)
+    audit.record(actor, AuditAction.DELETE, grid, before=before)
+    grid.delete()
+
+
+# --- GeoJSON import --------------------------------------------------------------------------
+
+
+@dataclass
+class GridImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+# Parents before children.
+_IMPORT_ORDER = (GridKind.GENERAL, GridKind.DEDICATED, GridKind.MICRO)
+
+
+@transaction.atomic
+def do_import_grids(actor, collection: dict) -> GridImportReport:
+    """Create or update grids from a GeoJSON FeatureCollection, all or nothing.
+
+    Every feature is checked first; if any breaks a rule, nothing is written and the
+    error lists each problem as ``feature N (code): property 'x': reason``.
+    """
+    require(actor, "territory.add_grid")
+    require(actor, "territory.change_grid")
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise InvalidInput("file: not a GeoJSON FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise InvalidInput("file: 'features' must be a list")
+
+    codes_in_file = [
+        (f.get("properties") or {}).get("code") for f in features if isinstance(f, dict)
+    ]
+    valid_codes = set()
+    for value in codes_in_file:
+        try:
+            valid_codes.add(codes.parse(value).code)
+        except (ValueError, TypeError):
+            continue
+    parsed = [codes.parse(c) for c in valid_codes]
+    communities = _communities_for(actor, {c.community for c in parsed})
+    known = _grids_for(actor, valid_codes | {c.parent_code for c in parsed if c.parent_code})
+
+    problems: list[str] = []
+    plans: list[GridPlan] = []
+    seen: dict[str, int] = {}
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(f"feature {number}: not a GeoJSON Feature")
+            continue
+        properties = feature.get("properties") or {}
+        label = f"feature {number} ({properties.get('code', 'no code')})"
+        code = properties.get("code")
+        if isinstance(code, str) and code in seen:
+            problems.append(f"{label}: property 'code': duplicates feature {seen[code]}")
+            continue
+        if isinstance(code, str):
+            seen[code] = number
+        plan, found = plan_grid(
+            properties,
+            feature.get("geometry"),
+            known_grids=known,
+            communities=communities,
+            planned_codes=valid_codes,
+        )
+        problems.extend(f"{label}: {p}" for p in found)
+        if plan:
+            plans.append(plan)
+    if problems:
+        raise InvalidInput(problems)
+
+    report = GridImportReport()
+    created: list[Grid] = []
+    updated: list[tuple[dict, Grid]] = []
+    for kind in _IMPORT_ORDER:
+        new_grids = []
+        for plan in (p for p in plans if p.code.kind == kind):
+            existing = known.get(plan.code.code)
+            if existing is None:
+                new_grids.append(_build_grid(plan, plan.parent or known[plan.parent_code]))
+                continue
+            before = audit.snapshot(existing)
+            existing.name = plan.name
+            existing.site_kind = plan.site_kind
+            existing.set_geometry(plan.shape)
+            if audit.snapshot(existing) == before:
+                report.unchanged += 1
+            else:
+                existing.updated_at = timezone.now()  # bulk_update skips auto_now
+                updated.append((before, existing))
+        Grid.objects.bulk_create(new_grids, batch_size=1000)
+        known.update((grid.code, grid) for grid in new_grids)
+        created.extend(new_grids)
+    Grid.objects.bulk_update(
+        [grid for _, grid in updated],
+        ["name", "site_kind", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at"],
+        batch_size=1000,
+    )
+    report.created = len(created)
+    report.updated = len(updated)
+    audit.record_created(actor, created, reason="grids import")
+    audit.record_updated(actor, updated, reason="grids import")
+    return report

@@ -1,0 +1,144 @@
+"""Administrative areas and the grid tree under each community (DESIGN §1–2)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry.base import BaseGeometry
+
+from finegrid.accounts.scope import ScopedQuerySet
+from finegrid.territory import geometry as geo
+
+
+class GeoFields(models.Model):
+    """A WGS-84 polygon kept as GeoJSON text plus its bounding box for fast bbox filters."""
+
+    geometry = models.TextField(_("边界 (GeoJSON)"), blank=True)
+    min_lon = models.FloatField(null=True, blank=True, editable=False)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lon = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def set_geometry(self, shape: BaseGeometry | None) -> None:
+        if shape is None:
+            self.geometry = ""
+            self.min_lon = self.min_lat = self.max_lon = self.max_lat = None
+            return
+        shape = geo.rounded(shape)
+        self.geometry = geo.dumps(shape)
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = geo.bbox(shape)
+
+    @property
+    def shape(self) -> BaseGeometry | None:
+        return geo.parse(self.geometry) if self.geometry else None
+
+
+class AreaLevel(models.TextChoices):
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区县")
+    STREET = "street", _("街道/乡镇")
+    COMMUNITY = "community", _("社区/村")
+
+
+class AdminArea(GeoFields):
+    """A unit of China's administrative division (行政区划) with its 12-digit NBS code."""
+
+    code = models.CharField(_("统计用区划代码"), max_length=12, unique=True)
+    level = models.CharField(_("层级"), max_length=16, choices=AreaLevel.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    is_village = models.BooleanField(_("村"), default=False)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级"),
+    )
+    path = models.CharField(_("路径"), max_length=64, unique=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["path"], name="area_path_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["level", "code"], name="area_level_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_code})"
+
+    @property
+    def short_code(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+class GridKind(models.TextChoices):
+    COMMUNITY = "community", _("社区总网格")
+    GENERAL = "general", _("一般网格")
+    MICRO = "micro", _("微网格")
+    DEDICATED = "dedicated", _("专属网格")
+
+
+class SiteKind(models.TextChoices):
+    """What a dedicated grid (专属网格) covers."""
+
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医院")
+    MARKET = "market", _("商圈市场")
+    ENTERPRISE = "enterprise", _("企业")
+    INDUSTRIAL_PARK = "industrial_park", _("产业园区")
+    OFFICE_TOWER = "office_tower", _("商务楼宇")
+    CONSTRUCTION_SITE = "construction_site", _("建筑工地")
+    AGENCY = "agency", _("机关单位")
+    OTHER = "other", _("其他")
+
+
+class Grid(GeoFields):
+    """One node of the 3+1 grid tree under a community (社区总网格 → 一般网格 → 微网格,
+    plus 专属网格). Invariants are enforced by finegrid.territory.actions."""
+
+    code = models.CharField(_("网格编码"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=GridKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("上级网格"),
+    )
+    community = models.ForeignKey(
+        AdminArea,
+        on_delete=models.PROTECT,
+        related_name="grids",
+        limit_choices_to={"level": AreaLevel.COMMUNITY},
+        verbose_name=_("所属社区"),
+    )
+    site_kind = models.CharField(_("专属类型"), max_length=32, choices=SiteKind.choices, blank=True)
+    path = models.CharField(_("路径"), max_length=80, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+        ordering = ["code"]
+        indexes = [
+            models.Index(fields=["path"], name="grid_path_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["kind", "code"], name="grid_kind_code"),
+            models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"], name="grid_bbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

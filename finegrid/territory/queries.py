@@ -1,0 +1,147 @@
+"""Reads of areas and grids, always through ``restrict(user)``.
+
+``user=None`` means the command line, which runs with the operator's full rights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from finegrid import divisions
+from finegrid.accounts.scope import path_q
+from finegrid.errors import InvalidInput, NotFound
+from finegrid.territory.models import AdminArea, Grid
+
+
+def _restricted(queryset: QuerySet, user) -> QuerySet:
+    return queryset if user is None else queryset.restrict(user)
+
+
+def areas(user) -> QuerySet[AdminArea]:
+    return _restricted(AdminArea.objects.all(), user)
+
+
+def grids(user) -> QuerySet[Grid]:
+    return _restricted(Grid.objects.select_related("community", "parent"), user)
+
+
+def get_area(user, code: str) -> AdminArea:
+    try:
+        full = divisions.normalize_code(code)
+    except divisions.UnknownDivision:
+        raise NotFound(f"no administrative area with code {code}") from None
+    area = areas(user).filter(code=full).first()
+    if area is None:
+        raise NotFound(f"no administrative area with code {code}")
+    return area
+
+
+def get_grid(user, *, pk: int | None = None, code: str | None = None) -> Grid:
+    lookup = {"pk": pk} if pk is not None else {"code": code}
+    grid = grids(user).filter(**lookup).first()
+    if grid is None:
+        raise NotFound(f"no grid {'with id ' + str(pk) if pk is not None else code}")
+    return grid
+
+
+def get_node(user, code: str) -> AdminArea | Grid:
+    """An area (2–12 digit code) or, for codes with a dash, a grid."""
+    if "-" in code:
+        return get_grid(user, code=code)
+    return get_area(user, code)
+
+
+BBOX_PATTERN = r"^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$"
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """``west,south,east,north`` in WGS-84 degrees; any two opposite corners will do."""
+    try:
+        x1, y1, x2, y2 = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInput(
+            f"bbox: {text!r} must be four numbers west,south,east,north (WGS-84 degrees)"
+        ) from None
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+def intersecting_bbox(queryset: QuerySet, box: tuple[float, float, float, float]) -> QuerySet:
+    west, south, east, north = box
+    return queryset.filter(
+        min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south
+    )
+
+
+def filter_grids(
+    queryset: QuerySet[Grid],
+    *,
+    kind: str | None = None,
+    parent: str | None = None,
+    code_prefix: str | None = None,
+    community: str | None = None,
+    bbox: str | None = None,
+) -> QuerySet[Grid]:
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if parent:
+        queryset = queryset.filter(parent__code=parent)
+    if code_prefix:
+        queryset = queryset.filter(code__startswith=code_prefix)
+    if community:
+        queryset = queryset.filter(community__code=community.ljust(12, "0"))
+    if bbox:
+        queryset = intersecting_bbox(queryset, parse_bbox(bbox))
+    return queryset
+
+
+def filter_areas(
+    queryset: QuerySet[AdminArea],
+    *,
+    level: str | None = None,
+    parent: str | None = None,
+    code_prefix: str | None = None,
+    bbox: str | None = None,
+) -> QuerySet[AdminArea]:
+    if level:
+        queryset = queryset.filter(level=level)
+    if parent:
+        queryset = queryset.filter(parent__code=parent.ljust(12, "0"))
+    if code_prefix:
+        queryset = queryset.filter(code__startswith=code_prefix)
+    if bbox:
+        queryset = intersecting_bbox(queryset, parse_bbox(bbox))
+    return queryset
+
+
+def grid_properties(grid: Grid) -> dict:
+    return {
+        "id": grid.pk,
+        "code": grid.code,
+        "kind": grid.kind,
+        "name": grid.name,
+        "parent": grid.parent.code if grid.parent_id else None,
+        "community": grid.community.code,
+        "site_kind": grid.site_kind or None,
+    }
+
+
+def feature_collection(grids_: Iterable[Grid], **members) -> str:
+    """GeoJSON FeatureCollection text; stored geometry text is spliced in, not re-parsed.
+    ``members`` are added as foreign members (e.g. numberMatched)."""
+    features = (
+        f'{{"type":"Feature","geometry":{grid.geometry or "null"},'
+        f'"properties":{json.dumps(grid_properties(grid), ensure_ascii=False)}}}'
+        for grid in grids_
+    )
+    extra = "".join(
+        f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in members.items()
+    )
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]" + extra + "}"
+
+
+def grids_under(user, area: AdminArea | Grid) -> QuerySet[Grid]:
+    """Every grid in scope at or below an area or grid, parents before children."""
+    return grids(user).filter(path_q((area.path,)))
