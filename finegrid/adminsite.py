@@ -1,5 +1,5 @@
-"""What every app's admin shares: the site's titles and the bridge from domain errors to
-form errors and messages, so the admin goes through the same actions as the API."""
+"""What every app's admin shares: the site's titles, scoping, and forms that go through
+the same actions as the API, so the admin can never skip a rule or the audit log."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from finegrid.errors import Conflict, InvalidInput, NotFound
@@ -29,18 +30,63 @@ def as_form_errors() -> Iterator[None]:
         raise forms.ValidationError(str(error)) from None
 
 
-class ActionAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose rows are scoped to the user and deleted through an action."""
+class ActionForm(forms.ModelForm):
+    """A form whose clean() performs the action (in a savepoint), so the action's errors
+    show on the form; the admin then saves nothing itself (see ActionAdmin)."""
 
+    actor = None
+
+    def perform(self, data: dict):
+        """Run the action for the cleaned data; return the saved object."""
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            with as_form_errors(), transaction.atomic():
+                self.result = self.perform(data)
+        return data
+
+    def validate_unique(self):
+        """The action checks uniqueness, and has already saved the row."""
+
+
+class ActionAdmin(admin.ModelAdmin):
+    """A ModelAdmin scoped to the user, whose forms are ActionForms and whose deletions
+    go through ``delete_action``."""
+
+    add_form: type[ActionForm] | None = None
+    change_form: type[ActionForm] | None = None
     delete_action = None  # the do_delete_* function, called as (actor, obj)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).restrict(request.user)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
+        chosen = self.change_form if obj else self.add_form
+        if chosen is not None:
+            kwargs["form"] = chosen
         form = super().get_form(request, obj, change, **kwargs)
         form.actor = request.user
         return form
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).restrict(request.user)
+    def has_add_permission(self, request):
+        return self.add_form is not None and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.change_form is not None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.delete_action is not None and super().has_delete_permission(request, obj)
+
+    def save_form(self, request, form, change):
+        return form.result
+
+    def save_model(self, request, obj, form, change):
+        """Saved by the action in the form's clean()."""
+
+    def save_related(self, request, form, formsets, change):
+        """Saved by the action too."""
 
     def delete_model(self, request, obj):
         # Rows with protected children never get here: the admin's own delete page lists
@@ -52,14 +98,5 @@ class ActionAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For rows that only the application writes: listed and shown, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ActionAdmin):
+    """Rows changed elsewhere (by import, by pages): listed and shown, never edited here."""

@@ -12,13 +12,17 @@ from finegrid import __version__
 from finegrid.accounts.api import router as accounts_router
 from finegrid.apicommon import AUTH
 from finegrid.errors import Conflict, InvalidInput, NotFound
+from finegrid.org.api import router as org_router
+from finegrid.people.api import router as people_router
 from finegrid.territory.api import router as territory_router
 
 api = NinjaAPI(
     title="finegrid API",
     version=__version__,
     description=(
-        "Areas, grids and the audit trail of finegrid (微网实格). Every answer is limited "
+        "Areas, grids, places, households, persons, party organizations, workers and the "
+        "audit trail of finegrid (微网实格). Personal data is masked; the unmask endpoint "
+        "needs a permission and a reason and is audited. Every answer is limited "
         "to the caller's scope; objects outside it answer 404 exactly like missing ones. "
         "Authenticate with the session cookie of a signed-in user (plus the CSRF token "
         "for changes) or with `Authorization: Bearer <token>` from `finegrid users token`."
@@ -28,6 +32,8 @@ api = NinjaAPI(
 )
 api.add_router("/", accounts_router)
 api.add_router("/", territory_router)
+api.add_router("/", people_router)
+api.add_router("/", org_router)
 
 
 @api.exception_handler(NotFound)

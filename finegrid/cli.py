@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "finegrid.web.commands",
     "finegrid.territory.commands",
     "finegrid.accounts.commands",
+    "finegrid.people.commands",
+    "finegrid.org.commands",
 ]
 
 

@@ -18,7 +18,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     target = Path(path)
     if not target.parent.is_dir():
         raise CommandError(f"{target}: directory {target.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    # Same suffix as the target, for writers that choose the format by it.
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent
+    )
     os.close(handle)
     try:
         yield Path(temporary)
@@ -41,3 +44,16 @@ def domain_errors() -> Iterator[None]:
         raise CommandError("\n  ".join(["invalid input:", *error.problems])) from None
     except (NotFound, Conflict, PermissionDenied) as error:
         raise CommandError(str(error)) from None
+
+
+def read_json(path: str):
+    """A JSON file's content, or a CommandError naming the file and what is wrong."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as source:
+            return json.load(source)
+    except OSError as error:
+        raise CommandError(f"{path}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CommandError(f"{path}: not valid JSON ({error})") from None

@@ -26,3 +26,12 @@ class NotFound(FinegridError):
 
 class Conflict(FinegridError):
     """The change clashes with what is stored (a duplicate code, a grid with children…)."""
+
+
+def one_or_not_found(queryset, missing: str, **lookup):
+    """The one row of ``queryset`` matching ``lookup``, or NotFound(missing). Pass a
+    queryset already restricted to the reader, so that out of scope reads as missing."""
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise NotFound(missing)
+    return found

@@ -1,6 +1,8 @@
 """Django settings. Every value a deployment may change is read from the environment;
 the README's "Settings" table lists them all."""
 
+import base64
+import json
 import os
 import secrets
 from pathlib import Path
@@ -43,6 +45,33 @@ def load_secret_key() -> str:
 
 SECRET_KEY = load_secret_key()
 
+
+def load_personal_data_keys() -> tuple[list[str], str]:
+    """Keys that protect personal data at rest (see finegrid.people.protect).
+
+    FINEGRID_FIELD_KEYS lists AES-256 keys as ``id:base64`` separated by commas, the
+    first encrypting new values; FINEGRID_LOOKUP_KEY is the HMAC key of the exact-match
+    hashes. Without them, keys made once per installation are kept in var/field_keys.json.
+    """
+    field_keys = env_list("FINEGRID_FIELD_KEYS")
+    lookup_key = os.environ.get("FINEGRID_LOOKUP_KEY", "")
+    if field_keys and lookup_key:
+        return field_keys, lookup_key
+    key_file = VAR_DIR / "field_keys.json"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        fresh = {
+            "field_keys": [f"1:{base64.b64encode(secrets.token_bytes(32)).decode()}"],
+            "lookup_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        }
+        key_file.write_text(json.dumps(fresh))
+    stored = json.loads(key_file.read_text())
+    return field_keys or stored["field_keys"], lookup_key or stored["lookup_key"]
+
+
+FIELD_ENCRYPTION_KEYS, LOOKUP_HASH_KEY = load_personal_data_keys()
+
 ALLOWED_HOSTS = env_list("FINEGRID_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("FINEGRID_CSRF_TRUSTED_ORIGINS")
 
@@ -57,6 +86,8 @@ INSTALLED_APPS = [
     "axes",
     "finegrid.accounts",
     "finegrid.territory",
+    "finegrid.people",
+    "finegrid.org",
     "finegrid.web",
 ]
 
@@ -71,7 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "finegrid.web.middleware.NotFoundMiddleware",
+    "finegrid.web.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -88,3 +88,22 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def registry(world):
+    """The test roster imported into community A; 3栋1单元502 placed in micro-grid
+    A-001-01 and 3栋2单元101 in A-001-02."""
+    from finegrid.people.actions import do_import_roster
+    from finegrid.people.models import Household
+    from finegrid.territory.actions import do_place_dwellings
+    from finegrid.territory.models import Dwelling
+    from tests.registry_data import rows
+
+    do_import_roster(None, COMMUNITY_A, rows())
+    do_place_dwellings(None, world.grids.micro, list(Dwelling.objects.filter(room="502")))
+    do_place_dwellings(None, world.grids.micro2, list(Dwelling.objects.filter(room="101")))
+    return types.SimpleNamespace(
+        zhang=Household.objects.get(head__name="张建国"),
+        wang=Household.objects.get(head__name="王秀英"),
+    )

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from finegrid.accounts.models import AuditEntry, ScopeAssignment, User
 from finegrid.accounts.scope import EVERYWHERE, path_q, scope_paths
-from finegrid.errors import NotFound
+from finegrid.errors import one_or_not_found
 
 
 def _assignments_in(paths: tuple[str, ...]) -> QuerySet[ScopeAssignment]:
@@ -32,10 +32,7 @@ def users(actor) -> QuerySet[User]:
 
 
 def get_user(actor, username: str) -> User:
-    user = users(actor).filter(username=username).first()
-    if user is None:
-        raise NotFound(f"no user {username}")
-    return user
+    return one_or_not_found(users(actor), f"no user {username}", username=username)
 
 
 def audit_entries(

@@ -37,28 +37,40 @@ RANK = {
     Role.PARTNER: 1,
 }
 
-_VIEW_TERRITORY = {"territory.view_adminarea", "territory.view_grid"}
-_EDIT_GRIDS = {"territory.add_grid", "territory.change_grid", "territory.delete_grid"}
-_MANAGE_USERS = {
-    "accounts.view_user",
-    "accounts.add_user",
-    "accounts.change_user",
-    "accounts.view_scopeassignment",
-    "accounts.add_scopeassignment",
-    "accounts.change_scopeassignment",
-    "accounts.delete_scopeassignment",
-}
-_READ_AUDIT = {"accounts.view_auditentry"}
-_STAFF = _VIEW_TERRITORY | _EDIT_GRIDS | _MANAGE_USERS | _READ_AUDIT
 
+def _perms(app: str, models: str, actions: str) -> set[str]:
+    return {f"{app}.{action}_{model}" for model in models.split() for action in actions.split()}
+
+
+_VIEW_TERRITORY = _perms("territory", "adminarea grid", "view")
+_VIEW_PLACES = _perms("territory", "compound building entrance dwelling", "view")
+_EDIT_GRIDS = _perms("territory", "grid", "add change delete")
+_EDIT_PLACES = _perms("territory", "compound building entrance dwelling", "add change")
+_VIEW_PEOPLE = _perms("people", "household person householdmove", "view")
+_EDIT_PEOPLE = _perms("people", "household person", "add change")
+_UNMASK = {"people.unmask_person"}
+_VIEW_ORG = _perms("org", "partyorg partymembership worker", "view")
+_EDIT_ORG = _perms("org", "partyorg partymembership worker", "add change delete")
+_MANAGE_USERS = _perms("accounts", "user", "view add change") | _perms(
+    "accounts", "scopeassignment", "view add change delete"
+)
+_READ_AUDIT = {"accounts.view_auditentry"}
+_WORKER = _VIEW_TERRITORY | _VIEW_PLACES | _VIEW_PEOPLE | _VIEW_ORG
+_STAFF = (
+    _WORKER | _EDIT_GRIDS | _EDIT_PLACES | _EDIT_PEOPLE | _EDIT_ORG | _MANAGE_USERS | _READ_AUDIT
+)
+
+# Unmasking personal data is least privilege: the staff who handle residents' affairs in
+# person (community and street) and the city administrator, not districts or workers.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.CITY_ADMIN: frozenset(_STAFF | {"territory.change_adminarea"}),
+    Role.CITY_ADMIN: frozenset(_STAFF | _UNMASK | {"territory.change_adminarea"}),
     Role.DISTRICT_STAFF: frozenset(_STAFF),
-    Role.STREET_STAFF: frozenset(_STAFF),
-    Role.COMMUNITY_STAFF: frozenset(_STAFF),
-    Role.GRID_WORKER: frozenset(_VIEW_TERRITORY),
-    Role.MICRO_WORKER: frozenset(_VIEW_TERRITORY),
-    Role.DEDICATED_WORKER: frozenset(_VIEW_TERRITORY),
-    Role.RESIDENT: frozenset(_VIEW_TERRITORY),
-    Role.PARTNER: frozenset(_VIEW_TERRITORY),
+    Role.STREET_STAFF: frozenset(_STAFF | _UNMASK),
+    Role.COMMUNITY_STAFF: frozenset(_STAFF | _UNMASK),
+    Role.GRID_WORKER: frozenset(_WORKER | _EDIT_PEOPLE | _EDIT_PLACES),
+    Role.MICRO_WORKER: frozenset(_WORKER),
+    Role.DEDICATED_WORKER: frozenset(_WORKER),
+    # A resident sees their own household only (finegrid.people.queries).
+    Role.RESIDENT: frozenset(_VIEW_TERRITORY | _VIEW_PEOPLE | _VIEW_ORG),
+    Role.PARTNER: frozenset(_VIEW_TERRITORY | _VIEW_PLACES),
 }

@@ -19,7 +19,20 @@ from finegrid.accounts.scope import in_scope
 from finegrid.errors import Conflict, InvalidInput, NotFound
 from finegrid.territory import codes
 from finegrid.territory import geometry as geo
-from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind, SiteKind
+from finegrid.territory.models import (
+    AdminArea,
+    AreaLevel,
+    Building,
+    BuildingKind,
+    Compound,
+    CompoundKind,
+    Dwelling,
+    DwellingUse,
+    Entrance,
+    Grid,
+    GridKind,
+    SiteKind,
+)
 
 # Fields a grid update may change; code, kind and place in the tree are fixed at creation.
 GRID_EDITABLE = ("name", "geometry", "site_kind")
@@ -461,3 +474,291 @@ def do_import_grids(actor, collection: dict) -> GridImportReport:
     audit.record_created(actor, created, reason="grids import")
     audit.record_updated(actor, updated, reason="grids import")
     return report
+
+
+# --- Places ---------------------------------------------------------------------------------
+
+
+def room_number(floor: int, door: int) -> str:
+    """Room numbers as Chengdu buildings print them: floor 3, door 2 → 302."""
+    return f"{floor}{door:02d}"
+
+
+def _build_entrances_and_dwellings(building: Building) -> tuple[list, list]:
+    entrances = [Entrance(building=building, number=n) for n in range(1, building.entrances + 1)]
+    dwellings = [
+        Dwelling(
+            building=building,
+            entrance=entrance,
+            floor=floor,
+            room=room_number(floor, door),
+            use=DwellingUse.SHOP if building.kind == BuildingKind.SHOP else DwellingUse.RESIDENTIAL,
+            grid=building.grid,
+            path=building.path,
+        )
+        for entrance in entrances
+        for floor in range(1, building.floors + 1)
+        for door in range(1, building.dwellings_per_floor + 1)
+    ]
+    return entrances, dwellings
+
+
+@dataclass
+class BuildingImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    compounds_created: int = 0
+    dwellings_created: int = 0
+
+
+BUILDING_FIELDS = ("name", "kind", "floors", "entrances", "elevator", "dwellings_per_floor")
+
+
+def _positive(properties: dict, name: str, default: int, problems: list[str], label: str) -> int:
+    value = properties.get(name, default)
+    if value is None:
+        value = default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 200:
+        problems.append(f"{label}: property '{name}': must be a whole number from 1 to 200")
+        return default
+    return value
+
+
+def plan_building(properties: dict, geometry, label: str, problems: list[str]) -> dict | None:
+    """The stored values of one building feature (the division engine's format), or None
+    after adding its problems to ``problems``."""
+    found: list[str] = []
+    ref = properties.get("id")
+    if ref in (None, ""):
+        found.append(f"{label}: property 'id': missing")
+    floors = _positive(properties, "floors", 1, found, label)
+    values = {
+        "ref": str(ref),
+        "name": str(properties.get("name") or ref),
+        "kind": properties.get("kind") or BuildingKind.RESIDENTIAL,
+        "floors": floors,
+        "entrances": _positive(properties, "entrances", 1, found, label),
+        "dwellings_per_floor": _positive(properties, "dwellings_per_floor", 2, found, label),
+        "elevator": properties.get("elevator", floors > 6),
+    }
+    if values["kind"] not in BuildingKind.values:
+        found.append(
+            f"{label}: property 'kind': {values['kind']!r} is not one of "
+            f"{', '.join(BuildingKind.values)}"
+        )
+    if not isinstance(values["elevator"], bool):
+        found.append(f"{label}: property 'elevator': must be true or false")
+    households = properties.get("households", 0)
+    if isinstance(households, bool) or not isinstance(households, int) or households < 0:
+        found.append(f"{label}: property 'households': must be a whole number ≥ 0")
+    try:
+        values["shape"] = geo.parse(geometry, geo.PLACE_TYPES) if geometry else None
+    except geo.GeometryError as error:
+        found.append(f"{label}: geometry: {error}")
+    problems.extend(found)
+    return None if found else values
+
+
+@transaction.atomic
+def do_import_buildings(actor, collection: dict, community_code: str | None = None):
+    """Create or update buildings from GeoJSON in the division engine's format, all or
+    nothing. A new building gets its entrances and dwellings (floors × entrances ×
+    dwellings_per_floor) and is placed in its ``general_grid`` when that grid exists."""
+    require(actor, "territory.add_building")
+    require(actor, "territory.change_building")
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise InvalidInput("file: not a GeoJSON FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise InvalidInput("file: 'features' must be a list")
+    fixed_community = None
+    if community_code:
+        fixed_community = _communities_for(actor, {community_code.ljust(12, "0")}).get(
+            community_code.ljust(12, "0")
+        )
+        if fixed_community is None:
+            raise NotFound(f"no community {community_code}")
+    problems: list[str] = []
+    plans = []
+    seen: dict[str, int] = {}
+    for number, feature in enumerate(features, start=1):
+        properties = (feature or {}).get("properties") or {}
+        label = f"feature {number} ({properties.get('id', 'no id')})"
+        values = plan_building(properties, (feature or {}).get("geometry"), label, problems)
+        if values is None:
+            continue
+        if values["ref"] in seen:
+            problems.append(f"{label}: property 'id': duplicates feature {seen[values['ref']]}")
+            continue
+        seen[values["ref"]] = number
+        grid_code = properties.get("general_grid") or ""
+        community = fixed_community
+        if community is None:
+            code = str(properties.get("community") or grid_code[:12])
+            community = _communities_for(actor, {code}).get(code)
+        if community is None:
+            problems.append(
+                f"{label}: property 'general_grid': names no community in your scope; "
+                "give 'community' or --community"
+            )
+            continue
+        plans.append((values, community, grid_code, properties.get("compound")))
+    if problems:
+        raise InvalidInput(problems)
+
+    report = BuildingImportReport()
+    existing = {b.ref: b for b in Building.objects.filter(ref__in=list(seen))}
+    compounds = {c.ref: c for c in Compound.objects.filter(ref__in={p[3] for p in plans if p[3]})}
+    grids = {g.code: g for g in Grid.objects.filter(code__in={p[2] for p in plans if p[2]})}
+    new_compounds = []
+    for _values, community, _grid_code, compound_ref in plans:
+        if compound_ref and compound_ref not in compounds:
+            compound = Compound(ref=compound_ref, name=compound_ref, kind=CompoundKind.OTHER)
+            compound.place(community, None)
+            compounds[compound_ref] = compound
+            new_compounds.append(compound)
+    Compound.objects.bulk_create(new_compounds, batch_size=1000)
+    report.compounds_created = len(new_compounds)
+
+    created, updated = [], []
+    for values, community, grid_code, compound_ref in plans:
+        shape = values.pop("shape")
+        building = existing.get(values["ref"])
+        grid = grids.get(grid_code) if grid_code else None
+        if building is None:
+            building = Building(**values, compound=compounds.get(compound_ref))
+            building.place(community, grid)
+            building.set_geometry(shape)
+            created.append(building)
+            continue
+        before = audit.snapshot(building)
+        for name in BUILDING_FIELDS:
+            setattr(building, name, values[name])
+        building.set_geometry(shape)
+        if audit.snapshot(building) == before:
+            report.unchanged += 1
+        else:
+            updated.append((before, building))
+    Building.objects.bulk_create(created, batch_size=1000)
+    entrances, dwellings = [], []
+    for building in created:
+        more_entrances, more_dwellings = _build_entrances_and_dwellings(building)
+        entrances += more_entrances
+        dwellings += more_dwellings
+    Entrance.objects.bulk_create(entrances, batch_size=2000)
+    Dwelling.objects.bulk_create(dwellings, batch_size=2000)
+    Building.objects.bulk_update(
+        [b for _, b in updated],
+        [*BUILDING_FIELDS, "geometry", "min_lon", "min_lat", "max_lon", "max_lat"],
+        batch_size=1000,
+    )
+    report.created, report.updated = len(created), len(updated)
+    report.dwellings_created = len(dwellings)
+    audit.record_created(actor, [*new_compounds, *created], reason="buildings import")
+    audit.record_updated(actor, updated, reason="buildings import")
+    return report
+
+
+@transaction.atomic
+def do_place_dwellings(actor, grid: Grid, dwellings: list[Dwelling]) -> int:
+    """Move dwellings (and the households and persons on them) into ``grid``, as a
+    division of a general grid into micro-grids does. Returns how many moved."""
+    require(actor, "territory.change_building")
+    require_scope(actor, grid, f"grid {grid.code}")
+    moving = [d for d in dwellings if d.grid_id != grid.pk]
+    for dwelling in moving:
+        dwelling.grid, dwelling.path = grid, grid.path
+    Dwelling.objects.bulk_update(moving, ["grid", "path"], batch_size=2000)
+    from finegrid.people.actions import follow_dwellings
+
+    follow_dwellings(moving)
+    buildings = {d.building_id for d in moving}
+    for building in Building.objects.filter(pk__in=buildings):
+        grid_ids = set(building.dwellings.values_list("grid_id", flat=True))
+        target = grid if grid_ids == {grid.pk} else grid.parent
+        if building.grid_id != (target.pk if target else None):
+            before = audit.snapshot(building)
+            building.place(building.community, target)
+            building.save(update_fields=["grid", "path"])
+            audit.record(actor, AuditAction.UPDATE, building, before=before, reason="re-division")
+    return len(moving)
+
+
+BUILDING_EDITABLE = (*BUILDING_FIELDS, "geometry", "compound")
+
+
+@transaction.atomic
+def do_update_building(actor, building: Building, **changes) -> Building:
+    """Change a building's description. Its entrances and dwellings stay as registered:
+    add dwellings by importing a roster."""
+    require(actor, "territory.change_building")
+    require_scope(actor, building, f"building {building.ref}")
+    unknown = sorted(set(changes) - set(BUILDING_EDITABLE))
+    if unknown:
+        raise InvalidInput([f"{name}: cannot be changed here" for name in unknown])
+    current = {name: getattr(building, name) for name in BUILDING_FIELDS}
+    properties = {**current, **changes, "id": building.ref}
+    geometry = changes.get("geometry", building.geometry or None)
+    problems: list[str] = []
+    values = plan_building(properties, geometry, f"building {building.ref}", problems)
+    compound = building.compound
+    if changes.get("compound"):
+        compound = Compound.objects.filter(
+            ref=changes["compound"], community=building.community
+        ).first()
+        if compound is None:
+            problems.append(f"compound: no compound {changes['compound']} in this community")
+    elif "compound" in changes:
+        compound = None
+    if problems:
+        raise InvalidInput(problems)
+    before = audit.snapshot(building)
+    for name in BUILDING_FIELDS:
+        setattr(building, name, values[name])
+    building.compound = compound
+    building.set_geometry(values["shape"])
+    if audit.snapshot(building) != before:
+        building.save()
+        audit.record(actor, AuditAction.UPDATE, building, before=before)
+    return building
+
+
+@transaction.atomic
+def do_save_compound(
+    actor,
+    *,
+    ref: str,
+    community: AdminArea,
+    name: str,
+    kind: str,
+    geometry=None,
+    compound: Compound | None = None,
+) -> Compound:
+    """Create a compound, or change one (``compound``): name, kind and boundary."""
+    require(actor, "territory.change_compound" if compound else "territory.add_compound")
+    require_scope(actor, compound or community, f"community {community.code}")
+    problems = []
+    if problem := name_problem(name):
+        problems.append(f"name: {problem}")
+    if kind not in CompoundKind.values:
+        problems.append(f"kind: {kind!r} is not one of {', '.join(CompoundKind.values)}")
+    shape, problem = parse_geometry(geometry)
+    if problem:
+        problems.append(f"geometry: {problem}")
+    if compound is None and (not ref or Compound.objects.filter(ref=ref).exists()):
+        problems.append(f"ref: {ref!r} is empty or already used")
+    if problems:
+        raise InvalidInput(problems)
+    target = compound or Compound(ref=ref)
+    before = audit.snapshot(target) if compound else None
+    if compound is None:
+        target.place(community, None)
+    target.name, target.kind = name.strip(), kind
+    target.set_geometry(shape)
+    if compound is None or audit.snapshot(target) != before:
+        target.save()
+        audit.record(
+            actor, AuditAction.UPDATE if compound else AuditAction.CREATE, target, before=before
+        )
+    return target

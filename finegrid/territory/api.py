@@ -1,4 +1,4 @@
-"""REST API for areas and grids (Django Ninja). Thin: queries read, actions change."""
+"""REST API for areas, grids and places (Django Ninja). Thin: queries read, actions change."""
 
 import json
 
@@ -7,11 +7,20 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from finegrid.accounts.scope import path_q
 from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, actor
+from finegrid.errors import Conflict, one_or_not_found
 from finegrid.territory import actions, queries
 from finegrid.territory.models import AreaLevel, GridKind
 from finegrid.territory.schemas import (
     AreaOut,
+    BuildingFeatureIn,
+    BuildingOut,
+    BuildingPatch,
+    CompoundIn,
+    CompoundOut,
+    CompoundPatch,
+    DwellingOut,
     FeatureCollectionOut,
     FeatureOut,
     GridIn,
@@ -144,3 +153,139 @@ def delete_grid(request, grid_id: int):
     grid = queries.get_grid(actor(request), pk=grid_id)
     actions.do_delete_grid(actor(request), grid)
     return Status(204, None)
+
+
+# --- Places -----------------------------------------------------------------------------------
+
+
+class PlaceFilters(Schema):
+    community: str | None = Field(None, description="code of the community")
+    grid: str | None = Field(None, description="code of a grid: places at or below it")
+    bbox: str | None = BBOX
+
+
+def _filter_places(user, queryset, filters: PlaceFilters):
+    values = filters.dict()
+    if values["community"]:
+        queryset = queryset.filter(community__code=values["community"].ljust(12, "0"))
+    if values["grid"]:
+        grid = queries.get_grid(user, code=values["grid"])
+        queryset = queryset.filter(path_q((grid.path,)))
+    if values["bbox"]:
+        queryset = queries.intersecting_bbox(queryset, queries.parse_bbox(values["bbox"]))
+    return queryset
+
+
+@router.get("/compounds", response={200: list[CompoundOut], **QUERY_ERRORS})
+@paginate(Pages)
+def list_compounds(request, filters: Query[PlaceFilters]):
+    """Compounds (小区/院落) in your scope."""
+    return _filter_places(actor(request), queries.compounds(actor(request)), filters)
+
+
+@router.get("/compounds/{compound_id}", response={200: CompoundOut, **READ_ERRORS})
+def get_compound(request, compound_id: int):
+    return one_or_not_found(
+        queries.compounds(actor(request)), f"no compound with id {compound_id}", pk=compound_id
+    )
+
+
+@router.post("/compounds", response={201: CompoundOut, **WRITE_ERRORS})
+def create_compound(request, payload: CompoundIn):
+    community = queries.get_area(actor(request), payload.community)
+    compound = actions.do_save_compound(
+        actor(request),
+        ref=payload.ref,
+        community=community,
+        name=payload.name,
+        kind=payload.kind,
+        geometry=payload.geometry,
+    )
+    return Status(201, compound)
+
+
+@router.patch("/compounds/{compound_id}", response={200: CompoundOut, **WRITE_ERRORS})
+def update_compound(request, compound_id: int, payload: CompoundPatch):
+    compound = get_compound(request, compound_id)
+    changes = payload.dict(exclude_unset=True)
+    return actions.do_save_compound(
+        actor(request),
+        ref=compound.ref,
+        community=compound.community,
+        name=changes.get("name", compound.name),
+        kind=changes.get("kind", compound.kind),
+        geometry=changes.get("geometry", compound.geometry or None),
+        compound=compound,
+    )
+
+
+class BuildingFilters(PlaceFilters):
+    compound: str | None = Field(None, description="ref of the compound")
+
+
+def _buildings(request, filters: BuildingFilters):
+    queryset = queries.buildings(actor(request))
+    if filters.compound:
+        queryset = queryset.filter(compound__ref=filters.compound)
+    return _filter_places(actor(request), queryset, filters).order_by("ref")
+
+
+@router.get("/buildings", response={200: list[BuildingOut], **QUERY_ERRORS})
+@paginate(Pages)
+def list_buildings(request, filters: Query[BuildingFilters]):
+    """Buildings (楼栋) in your scope with their registered households."""
+    return _buildings(request, filters)
+
+
+@router.get(
+    "/buildings.geojson",
+    response={200: FeatureCollectionOut, **QUERY_ERRORS},
+    openapi_extra=_geojson_doc(FeatureCollectionOut),
+)
+def buildings_geojson(request, filters: Query[BuildingFilters]):
+    """Buildings as GeoJSON in the input format of `finegrid divide`."""
+    features = queries.building_features(_buildings(request, filters))
+    return HttpResponse(features, content_type=GEOJSON)
+
+
+@router.get("/buildings/{ref}", response={200: BuildingOut, **READ_ERRORS})
+def get_building(request, ref: str):
+    return queries.get_building(actor(request), ref)
+
+
+@router.post("/buildings", response={201: BuildingOut, **WRITE_ERRORS})
+def create_building(request, payload: BuildingFeatureIn):
+    """Register one building with its entrances and dwellings."""
+    ref = str(payload.properties.get("id") or "")
+    if ref and queries.buildings(None).filter(ref=ref).exists():
+        raise Conflict(f"id: building {ref} already exists")
+    actions.do_import_buildings(
+        actor(request), {"type": "FeatureCollection", "features": [payload.dict()]}
+    )
+    return Status(201, queries.get_building(actor(request), ref))
+
+
+@router.patch("/buildings/{ref}", response={200: BuildingOut, **WRITE_ERRORS})
+def update_building(request, ref: str, payload: BuildingPatch):
+    building = queries.get_building(actor(request), ref)
+    actions.do_update_building(actor(request), building, **payload.dict(exclude_unset=True))
+    return queries.get_building(actor(request), ref)
+
+
+class DwellingFilters(Schema):
+    building: str | None = Field(None, description="ref of the building")
+
+
+@router.get("/dwellings", response={200: list[DwellingOut], **QUERY_ERRORS})
+@paginate(Pages)
+def list_dwellings(request, filters: Query[DwellingFilters]):
+    """Dwellings (房屋) in your scope."""
+    queryset = queries.dwellings(actor(request))
+    if filters.building:
+        queryset = queryset.filter(building__ref=filters.building)
+    return queryset
+
+
+@router.get("/dwellings/{dwelling_id}", response={200: DwellingOut, **READ_ERRORS})
+def get_dwelling(request, dwelling_id: int):
+    return queries.get_dwelling(actor(request), dwelling_id)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from finegrid.cli import CommandError, setup_django
-from finegrid.commandtools import atomic_output, domain_errors
+from finegrid.cli import setup_django
+from finegrid.commandtools import atomic_output, domain_errors, read_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,13 +65,7 @@ def run_grids_import(args: argparse.Namespace) -> int:
     setup_django()
     from finegrid.territory.actions import do_import_grids
 
-    try:
-        with open(args.file, encoding="utf-8") as source:
-            collection = json.load(source)
-    except OSError as error:
-        raise CommandError(f"{args.file}: {error.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CommandError(f"{args.file}: not valid JSON ({error})") from None
+    collection = read_json(args.file)
     with domain_errors():
         report = do_import_grids(None, collection)
     print(f"created {report.created}; updated {report.updated}; unchanged {report.unchanged}")

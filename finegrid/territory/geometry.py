@@ -12,14 +12,16 @@ from shapely.geometry.base import BaseGeometry
 # Six decimals of a degree are ~0.1 m: finer than any boundary drawn on a map.
 PRECISION = 6
 AREAL_TYPES = ("Polygon", "MultiPolygon")
+# A building may be drawn as its footprint or, where none is surveyed, as a point.
+PLACE_TYPES = ("Point", *AREAL_TYPES)
 
 
 class GeometryError(ValueError):
     """A geometry that cannot be stored; the message says why."""
 
 
-def parse(geometry: dict | str) -> BaseGeometry:
-    """A valid WGS-84 polygon or multipolygon from a GeoJSON geometry (dict or text)."""
+def parse(geometry: dict | str, types: tuple[str, ...] = AREAL_TYPES) -> BaseGeometry:
+    """A valid WGS-84 geometry of one of ``types`` from GeoJSON (dict or text)."""
     if isinstance(geometry, str):
         try:
             geometry = json.loads(geometry)
@@ -27,8 +29,8 @@ def parse(geometry: dict | str) -> BaseGeometry:
             raise GeometryError(f"not JSON: {error.msg}") from None
     if not isinstance(geometry, dict) or "type" not in geometry:
         raise GeometryError("not a GeoJSON geometry object")
-    if geometry["type"] not in AREAL_TYPES:
-        raise GeometryError(f"must be a Polygon or MultiPolygon, not {geometry['type']}")
+    if geometry["type"] not in types:
+        raise GeometryError(f"must be a {' or '.join(types)}, not {geometry['type']}")
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:

@@ -19,6 +19,9 @@ class GeoFields(models.Model):
     max_lon = models.FloatField(null=True, blank=True, editable=False)
     max_lat = models.FloatField(null=True, blank=True, editable=False)
 
+    # GeoJSON types a row of this model may hold.
+    GEOMETRY_TYPES = geo.AREAL_TYPES
+
     class Meta:
         abstract = True
 
@@ -33,7 +36,7 @@ class GeoFields(models.Model):
 
     @property
     def shape(self) -> BaseGeometry | None:
-        return geo.parse(self.geometry) if self.geometry else None
+        return geo.parse(self.geometry, self.GEOMETRY_TYPES) if self.geometry else None
 
 
 class AreaLevel(models.TextChoices):
@@ -142,3 +145,172 @@ class Grid(GeoFields):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# --- Places: compounds, buildings, entrances, dwellings (人房关联's 房) -------------------
+
+
+class Placed(models.Model):
+    """Where a place sits in the grid tree: its community, the finest grid it lies in, and
+    that grid's path (the community's path when it is not yet in a grid) for scoping."""
+
+    community = models.ForeignKey(
+        AdminArea,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": AreaLevel.COMMUNITY},
+        verbose_name=_("所属社区"),
+    )
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在网格"),
+    )
+    path = models.CharField(_("路径"), max_length=80, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def place(self, community: AdminArea, grid: Grid | None) -> None:
+        self.community = community
+        self.grid = grid
+        self.path = grid.path if grid else community.path
+
+
+class CompoundKind(models.TextChoices):
+    ESTATE = "estate", _("商品房小区")
+    COURTYARD = "courtyard", _("老旧院落")
+    VILLAGE = "village", _("农村聚居点")
+    STREET_FRONT = "street_front", _("临街商铺")
+    UNIT = "unit", _("单位大院")
+    OTHER = "other", _("其他")
+
+
+class Compound(Placed, GeoFields):
+    """A gated estate or an old courtyard (小区/院落): kept whole when grids are cut."""
+
+    ref = models.CharField(_("编号"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=CompoundKind.choices)
+
+    class Meta:
+        verbose_name = _("小区/院落")
+        verbose_name_plural = _("小区/院落")
+        ordering = ["ref"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuildingKind(models.TextChoices):
+    RESIDENTIAL = "residential", _("住宅")
+    SHOP = "shop", _("商铺")
+    MIXED = "mixed", _("商住混合")
+    DEDICATED = "dedicated", _("专属单位")
+
+
+class Building(Placed, GeoFields):
+    """A building (楼栋): footprint or point, floors, entrances, elevator."""
+
+    GEOMETRY_TYPES = geo.PLACE_TYPES
+
+    ref = models.CharField(_("编号"), max_length=40, unique=True)
+    name = models.CharField(_("楼栋"), max_length=50, help_text=_("花名册中的楼栋名，如“3栋”"))
+    compound = models.ForeignKey(
+        Compound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        verbose_name=_("小区/院落"),
+    )
+    kind = models.CharField(
+        _("类型"), max_length=16, choices=BuildingKind.choices, default=BuildingKind.RESIDENTIAL
+    )
+    floors = models.PositiveSmallIntegerField(_("层数"), default=1)
+    entrances = models.PositiveSmallIntegerField(_("单元数"), default=1)
+    elevator = models.BooleanField(_("电梯"), default=False)
+    dwellings_per_floor = models.PositiveSmallIntegerField(_("每单元每层户数"), default=2)
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="building_name_in_community")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ref})"
+
+
+class Entrance(models.Model):
+    """A stairway entrance of a building (单元)."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="entrance_set", verbose_name=_("楼栋")
+    )
+    number = models.PositiveSmallIntegerField(_("单元号"))
+
+    class Meta:
+        verbose_name = _("单元")
+        verbose_name_plural = _("单元")
+        ordering = ["building", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "number"], name="entrance_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building.name}{self.number}单元"
+
+    @property
+    def path(self) -> str:
+        return self.building.path
+
+
+class DwellingUse(models.TextChoices):
+    RESIDENTIAL = "residential", _("住宅")
+    SHOP = "shop", _("商铺")
+    OFFICE = "office", _("办公")
+
+
+class Dwelling(models.Model):
+    """One door (房号) on one floor of an entrance. It carries its own grid, because a
+    building too big for one micro-grid is split between micro-grids by floors."""
+
+    building = models.ForeignKey(
+        Building, on_delete=models.CASCADE, related_name="dwellings", verbose_name=_("楼栋")
+    )
+    entrance = models.ForeignKey(
+        Entrance, on_delete=models.CASCADE, related_name="dwellings", verbose_name=_("单元")
+    )
+    floor = models.SmallIntegerField(_("楼层"))
+    room = models.CharField(_("房号"), max_length=20)
+    use = models.CharField(
+        _("用途"), max_length=16, choices=DwellingUse.choices, default=DwellingUse.RESIDENTIAL
+    )
+    grid = models.ForeignKey(
+        Grid,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在网格"),
+    )
+    path = models.CharField(_("路径"), max_length=80, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("房屋")
+        verbose_name_plural = _("房屋")
+        ordering = ["building", "entrance", "floor", "room"]
+        constraints = [models.UniqueConstraint(fields=["entrance", "room"], name="dwelling_room")]
+
+    def __str__(self) -> str:
+        return f"{self.building.name}{self.entrance.number}单元{self.room}"

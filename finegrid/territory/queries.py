@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from finegrid import divisions
 from finegrid.accounts.scope import path_q
-from finegrid.errors import InvalidInput, NotFound
-from finegrid.territory.models import AdminArea, Grid
+from finegrid.errors import InvalidInput, NotFound, one_or_not_found
+from finegrid.territory.models import AdminArea, Building, Compound, Dwelling, Grid
 
 
 def _restricted(queryset: QuerySet, user) -> QuerySet:
@@ -33,18 +33,14 @@ def get_area(user, code: str) -> AdminArea:
         full = divisions.normalize_code(code)
     except divisions.UnknownDivision:
         raise NotFound(f"no administrative area with code {code}") from None
-    area = areas(user).filter(code=full).first()
-    if area is None:
-        raise NotFound(f"no administrative area with code {code}")
-    return area
+    return one_or_not_found(areas(user), f"no administrative area with code {code}", code=full)
 
 
 def get_grid(user, *, pk: int | None = None, code: str | None = None) -> Grid:
     lookup = {"pk": pk} if pk is not None else {"code": code}
-    grid = grids(user).filter(**lookup).first()
-    if grid is None:
-        raise NotFound(f"no grid {'with id ' + str(pk) if pk is not None else code}")
-    return grid
+    return one_or_not_found(
+        grids(user), f"no grid {'with id ' + str(pk) if pk is not None else code}", **lookup
+    )
 
 
 def get_node(user, code: str) -> AdminArea | Grid:
@@ -128,14 +124,18 @@ def grid_properties(grid: Grid) -> dict:
     }
 
 
+def geojson_feature(geometry_text: str, properties: dict) -> str:
+    """One GeoJSON Feature as text, splicing in stored geometry text without parsing it."""
+    return (
+        f'{{"type":"Feature","geometry":{geometry_text or "null"},'
+        f'"properties":{json.dumps(properties, ensure_ascii=False)}}}'
+    )
+
+
 def feature_collection(grids_: Iterable[Grid], **members) -> str:
     """GeoJSON FeatureCollection text; stored geometry text is spliced in, not re-parsed.
     ``members`` are added as foreign members (e.g. numberMatched)."""
-    features = (
-        f'{{"type":"Feature","geometry":{grid.geometry or "null"},'
-        f'"properties":{json.dumps(grid_properties(grid), ensure_ascii=False)}}}'
-        for grid in grids_
-    )
+    features = (geojson_feature(grid.geometry, grid_properties(grid)) for grid in grids_)
     extra = "".join(
         f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in members.items()
     )
@@ -145,3 +145,54 @@ def feature_collection(grids_: Iterable[Grid], **members) -> str:
 def grids_under(user, area: AdminArea | Grid) -> QuerySet[Grid]:
     """Every grid in scope at or below an area or grid, parents before children."""
     return grids(user).filter(path_q((area.path,)))
+
+
+def compounds(user) -> QuerySet[Compound]:
+    return _restricted(Compound.objects.select_related("community", "grid"), user)
+
+
+def buildings(user) -> QuerySet[Building]:
+    return _restricted(
+        Building.objects.select_related("community", "grid", "compound").annotate(
+            households=Count("dwellings__household")
+        ),
+        user,
+    )
+
+
+def dwellings(user) -> QuerySet[Dwelling]:
+    return _restricted(
+        Dwelling.objects.select_related("building", "entrance", "grid", "household__head"),
+        user,
+    )
+
+
+def get_building(user, ref: str) -> Building:
+    return one_or_not_found(buildings(user), f"no building {ref}", ref=ref)
+
+
+def get_dwelling(user, pk: int) -> Dwelling:
+    return one_or_not_found(dwellings(user), f"no dwelling with id {pk}", pk=pk)
+
+
+def building_features(buildings_: Iterable[Building]) -> str:
+    """Buildings as GeoJSON in the division engine's input format (finegrid divide)."""
+    features = []
+    for building in buildings_:
+        grid = building.grid
+        general = grid.parent if grid and grid.kind == "micro" else grid
+        properties = {
+            "id": building.ref,
+            "name": building.name,
+            "households": building.households,
+            "floors": building.floors,
+            "entrances": building.entrances,
+            "elevator": building.elevator,
+            "dwellings_per_floor": building.dwellings_per_floor,
+            "compound": building.compound.ref if building.compound_id else None,
+            "general_grid": general.code if general and general.kind == "general" else None,
+            "community": building.community.code,
+            "kind": building.kind,
+        }
+        features.append(geojson_feature(building.geometry, properties))
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"

@@ -89,3 +89,120 @@ class FeatureOut(Schema):
     type: str = "Feature"
     geometry: dict | None
     properties: dict
+
+
+class CompoundOut(Schema):
+    id: int
+    ref: str
+    name: str
+    kind: str
+    community: str
+    grid: str | None
+    bbox: list[float] | None
+
+    @staticmethod
+    def resolve_community(compound) -> str:
+        return compound.community.code
+
+    @staticmethod
+    def resolve_grid(compound) -> str | None:
+        return compound.grid.code if compound.grid_id else None
+
+    @staticmethod
+    def resolve_bbox(compound) -> list[float] | None:
+        return bbox_of(compound)
+
+
+class CompoundIn(Schema):
+    ref: str
+    community: str
+    name: str
+    kind: str = "other"
+    geometry: dict | None = None
+
+
+class CompoundPatch(Schema):
+    name: str | None = None
+    kind: str | None = None
+    geometry: dict | None = None
+
+
+class BuildingOut(Schema):
+    id: int
+    ref: str
+    name: str
+    kind: str
+    community: str
+    compound: str | None
+    grid: str | None
+    floors: int
+    entrances: int
+    elevator: bool
+    dwellings_per_floor: int
+    households: int
+    bbox: list[float] | None
+
+    @staticmethod
+    def resolve_community(building) -> str:
+        return building.community.code
+
+    @staticmethod
+    def resolve_compound(building) -> str | None:
+        return building.compound.ref if building.compound_id else None
+
+    @staticmethod
+    def resolve_grid(building) -> str | None:
+        return building.grid.code if building.grid_id else None
+
+    @staticmethod
+    def resolve_bbox(building) -> list[float] | None:
+        return bbox_of(building)
+
+
+class BuildingFeatureIn(Schema):
+    """One building as a GeoJSON Feature in the division engine's format."""
+
+    type: str = "Feature"
+    geometry: dict | None = None
+    properties: dict = Field(
+        description="id (required), name, households, floors, entrances, elevator, "
+        "dwellings_per_floor, compound, general_grid or community, kind"
+    )
+
+
+class BuildingPatch(Schema):
+    name: str | None = None
+    kind: str | None = None
+    floors: int | None = None
+    entrances: int | None = None
+    elevator: bool | None = None
+    dwellings_per_floor: int | None = None
+    compound: str | None = None
+    geometry: dict | None = None
+
+
+class DwellingOut(Schema):
+    id: int
+    building: str
+    entrance: int
+    floor: int
+    room: str
+    use: str
+    grid: str | None
+    household: int | None
+
+    @staticmethod
+    def resolve_building(dwelling) -> str:
+        return dwelling.building.ref
+
+    @staticmethod
+    def resolve_entrance(dwelling) -> int:
+        return dwelling.entrance.number
+
+    @staticmethod
+    def resolve_grid(dwelling) -> str | None:
+        return dwelling.grid.code if dwelling.grid_id else None
+
+    @staticmethod
+    def resolve_household(dwelling) -> int | None:
+        return getattr(getattr(dwelling, "household", None), "pk", None)

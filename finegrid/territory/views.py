@@ -6,15 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 
-from finegrid.accounts.scope import in_scope
+from finegrid.accounts.scope import in_scope, path_q
 from finegrid.territory import queries
 from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind
 
 
-def breadcrumbs(user, node: AdminArea | Grid) -> list[tuple[str, str | None]]:
-    """(name, link or None) for each ancestor, top down: areas, then the grids of the
-    community. Ancestors outside the user's scope are named but not linked."""
-    chain = []
+def breadcrumbs(user, node: AdminArea | Grid, *, including=False) -> list[tuple[str, str | None]]:
+    """(name, link or None) for each ancestor (and the node itself when ``including``), top
+    down: areas, then the grids of the community. Ancestors outside the user's scope are
+    named but not linked."""
+    chain = [node] if including else []
     current = node
     while True:
         current = (
@@ -59,6 +60,9 @@ def area_detail(request, code: str):
 def grid_detail(request, code: str):
     user = request.user
     grid = queries.get_grid(user, code=code)
+    from finegrid.org.queries import party_orgs, workers
+    from finegrid.people.queries import households
+
     return render(
         request,
         "territory/grid_detail.html",
@@ -66,6 +70,9 @@ def grid_detail(request, code: str):
             "grid": grid,
             "breadcrumbs": breadcrumbs(user, grid),
             "children": queries.grids(user).filter(parent=grid).order_by("code"),
+            "households": households(user).filter(path_q((grid.path,))).count(),
+            "workers": workers(user).active().filter(grid=grid),
+            "party_org": party_orgs(user).filter(grid=grid).first(),
             "can_read_audit": user.has_perm("accounts.view_auditentry"),
         },
     )
@@ -74,3 +81,51 @@ def grid_detail(request, code: str):
 @login_required
 def map_view(request):
     return render(request, "territory/map.html", {"kinds": GridKind.choices})
+
+
+@login_required
+def community_buildings(request, code: str):
+    """The buildings of a community (or of the part of it in the user's scope)."""
+    user = request.user
+    area = queries.get_area(user, code)
+    buildings = (
+        queries.buildings(user)
+        .filter(path_q((area.path,)))
+        .select_related("compound", "grid")
+        .order_by("compound__name", "name")
+    )
+    return render(
+        request,
+        "territory/buildings.html",
+        {
+            "area": area,
+            "breadcrumbs": breadcrumbs(user, area, including=True),
+            "buildings": buildings,
+        },
+    )
+
+
+@login_required
+def building_detail(request, ref: str):
+    """A building's dwellings floor by floor, with who lives there."""
+    user = request.user
+    building = queries.get_building(user, ref)
+    dwellings = (
+        queries.dwellings(user)
+        .filter(building=building)
+        .order_by("entrance__number", "-floor", "room")
+    )
+    entrances: dict[int, dict[int, list]] = {}
+    for dwelling in dwellings:
+        entrances.setdefault(dwelling.entrance.number, {}).setdefault(dwelling.floor, []).append(
+            dwelling
+        )
+    return render(
+        request,
+        "territory/building_detail.html",
+        {
+            "building": building,
+            "breadcrumbs": breadcrumbs(user, building.grid or building.community, including=True),
+            "entrances": {n: sorted(f.items(), reverse=True) for n, f in entrances.items()},
+        },
+    )

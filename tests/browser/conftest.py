@@ -73,3 +73,23 @@ def screenshot():
         return path
 
     return _save
+
+
+PASSWORD = "grid-work-2026!"
+
+
+@pytest.fixture
+def log_in():
+    """Sign a page in through the login form as a user of the `world` fixture."""
+    from finegrid.accounts.actions import do_set_password
+    from finegrid.accounts.models import User
+
+    def _log_in(page, username: str) -> None:
+        do_set_password(None, User.objects.get(username=username), PASSWORD)
+        page.goto("/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/")
+
+    return _log_in

@@ -1,23 +1,11 @@
 import pytest
 
-from finegrid.accounts.actions import do_set_password
 from tests.conftest import COMMUNITY_A
-
-PASSWORD = "grid-work-2026!"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def log_in(page, username):
-    page.goto("/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-
-
-def test_staff_walk_from_their_community_to_a_grid_on_the_map(world, page, screenshot):
-    do_set_password(None, world.users.community_staff, PASSWORD)
+def test_staff_walk_from_their_community_to_a_grid_on_the_map(world, page, screenshot, log_in):
     log_in(page, "community_staff")
     assert "社区工作人员" in page.inner_text("[data-testid=who]")
     page.click("text=五洞桥社区居委会")
@@ -33,8 +21,7 @@ def test_staff_walk_from_their_community_to_a_grid_on_the_map(world, page, scree
     assert response.status == 404
 
 
-def test_a_micro_grid_worker_cannot_open_another_micro_grid(world, page):
-    do_set_password(None, world.users.micro_worker, PASSWORD)
+def test_a_micro_grid_worker_cannot_open_another_micro_grid(world, page, log_in):
     log_in(page, "micro_worker")
     assert page.goto(f"/grids/{world.grids.micro.code}/").status == 200
     assert page.goto(f"/grids/{world.grids.micro2.code}/").status == 404
