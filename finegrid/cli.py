@@ -15,6 +15,7 @@ import sys
 # Modules whose ``register(subparsers)`` adds subcommands, in the order --help lists them.
 COMMAND_MODULES = [
     "finegrid.web.commands",
+    "finegrid.synth.commands",
 ]
 
 
