@@ -38,7 +38,17 @@ def shipped_districts() -> dict[str, Polygon]:
 
 
 def _children(division: divisions.Division) -> list[divisions.Division]:
-    return [d for d in divisions.subtree(division.code) if d.parent == division.code]
+    return _children_by_parent(division.code[:2]).get(division.code, [])
+
+
+@functools.cache
+def _children_by_parent(province: str) -> dict[str, list[divisions.Division]]:
+    """Every division of a province under its parent's code, in code order."""
+    children: dict[str, list[divisions.Division]] = {}
+    for division in divisions.subtree(province):
+        if division.parent:
+            children.setdefault(division.parent, []).append(division)
+    return children
 
 
 @functools.lru_cache(maxsize=256)

@@ -33,7 +33,7 @@ from finegrid.synth.model import (
     DedicatedSite,
     GeneralGrid,
 )
-from finegrid.synth.population import IdRange, populate
+from finegrid.synth.population import ID_SLOTS, IdRange, populate
 from finegrid.synth.profiles import community_profile, generator
 
 
@@ -229,7 +229,10 @@ def _people(rows: list[_BuildingRow], profile, seed: int):
     dwellings["household"][occupied] = household_ids
     grid_of_building = {row.id: row.general_grid for row in rows}
     population = populate(
-        generator(seed, code, "population"), profile.settlement, count, _id_range(code)
+        generator(seed, code, "population"),
+        profile.settlement,
+        count,
+        _id_ranges(code[:6], seed)[code],
     )
 
     households = np.zeros(count, dtype=HOUSEHOLD_DTYPE)
@@ -261,11 +264,15 @@ def _occupy(rng, zones: np.ndarray, weights: np.ndarray, zone_households) -> np.
     return np.sort(np.concatenate(chosen))
 
 
-def _id_range(code: str) -> IdRange:
-    siblings = _district_communities(code[:6])
-    return IdRange(code[:6], siblings.index(code), len(siblings))
-
-
-@functools.cache
-def _district_communities(district: str) -> list[str]:
-    return [d.code for d in divisions.subtree(district) if d.level == "community"]
+@functools.lru_cache(maxsize=32)
+def _id_ranges(district: str, seed: int) -> dict[str, IdRange]:
+    """Each community's share of its district's ID slots, in proportion to its households."""
+    communities = [d for d in divisions.subtree(district) if d.level == "community"]
+    households = [community_profile(seed, d).households for d in communities]
+    total = sum(households)
+    ranges, start = {}, 0
+    for division, count in zip(communities, households, strict=True):
+        size = ID_SLOTS * count // total
+        ranges[division.code] = IdRange(district, start, size)
+        start += size
+    return ranges

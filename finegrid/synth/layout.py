@@ -10,7 +10,7 @@ edge, so every building lies inside its community.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -25,6 +25,8 @@ MIN_PARCEL_AREA = 400.0  # m²; smaller leftovers at the edge of a zone stay unb
 PATH_WIDTH = 6.0  # m; the lane left between the two halves of a split parcel
 SHRINK_STEP = 0.8  # footprints shrink by this factor when a parcel is too small for them
 MAX_SHRINKS = 30
+# The last building of a zone may bring this many times the dwellings still needed.
+OVERSHOOT = 1.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class UnitPlan:
 class PlacedUnit:
     plan: UnitPlan
     parcel: Polygon  # WGS-84
-    footprints: list[Polygon] = field(default_factory=list)  # WGS-84, one per building
+    footprints: list[Polygon]  # WGS-84, one per building
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +115,14 @@ def _plan_zone(rng: np.random.Generator, kind: str, zone: int, target: int) -> l
     units = []
     expected = 0.0
     while expected < target:
-        cap = (target - expected) * 1.25
+        cap = (target - expected) * OVERSHOOT
         names = [name for name in mix if _min_dwellings(TYPOLOGIES[name]) <= max(cap, 1)]
         weights = np.array([mix[name] for name in names])
         typology = TYPOLOGIES[str(rng.choice(names, p=weights / weights.sum()))]
         count = rng.integers(typology.buildings[0], typology.buildings[1] + 1)
         buildings = []
         while len(buildings) < count and expected < target:
-            cap = (target - expected) / (1 - typology.vacancy) * 1.25
+            cap = (target - expected) / (1 - typology.vacancy) * OVERSHOOT
             building = _draw_building(rng, typology, cap)
             buildings.append(building)
             expected += building.dwellings * (1 - typology.vacancy)
@@ -154,7 +156,7 @@ def _draw_building(rng: np.random.Generator, typology: Typology, cap: float) -> 
     if typology.kind == "shop":
         shops = int(rng.integers(4, 11))
     else:
-        shops = entrances * params.SHOPS_PER_ENTRANCE_WIDTH if typology.shop_floors else 0
+        shops = entrances * params.SHOPS_PER_ENTRANCE if typology.shop_floors else 0
     width, depth = typology.entrance_size
     return BuildingPlan(
         typology.kind, floors, entrances, per_floor, dwellings, shops,

@@ -74,7 +74,7 @@ TYPOLOGY_MIX = {
 # No building gets more dwellings than this, so any building fits inside one general grid.
 MAX_BUILDING_DWELLINGS = 400
 STREET_SHOPS_PER_ZONE = {"urban": 1.5, "village": 0.3}  # Poisson mean of shop rows per zone
-SHOPS_PER_ENTRANCE_WIDTH = 4  # street-front shop units per 16 m of building front, roughly
+SHOPS_PER_ENTRANCE = 4  # ground-floor shop units per entrance of a mixed building
 
 # --- Dedicated sites (专属网格) -----------------------------------------------------------
 # Poisson mean per community; ~11,000 dedicated grids over Chengdu's 3,047 communities.

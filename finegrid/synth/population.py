@@ -6,8 +6,9 @@ template, and flags follow from ages, templates and rates in ``params``.
 
 ID numbers are unique city-wide without any coordination between communities: within a
 district (its code is everyone's address code) the 364 x 500 (birth day within the age
-year, sequence) slots of every age and sex are shared out in equal ranges among the
-district's communities, and each community hands out distinct slots from its range.
+year, sequence) slots of every age and sex are shared out among the district's
+communities in proportion to their households, and each community hands out distinct
+slots from its range.
 """
 
 from __future__ import annotations
@@ -51,15 +52,12 @@ _SLOT_MIXER = 314_159
 
 @dataclass(frozen=True, slots=True)
 class IdRange:
-    """Where a community's ID numbers come from: its district's code and its share of slots."""
+    """Where a community's ID numbers come from: its district's code and its share of the
+    slots of every age and sex, ``start`` to ``start + size``."""
 
     address_code: str  # 6-digit district code
-    index: int  # position of the community among the district's communities
-    communities: int
-
-    @property
-    def size(self) -> int:
-        return ID_SLOTS // self.communities
+    start: int
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +226,7 @@ def _identities(rng, age: np.ndarray, sex: np.ndarray, ids: IdRange):
         raise ValueError(f"more than {ids.size} persons of one age and sex in one community")
     offsets = rng.integers(ids.size, size=2 * (params.MAX_AGE + 1))[group]
     local = (offsets + rank * _RANK_STRIDE) % ids.size
-    slot = (ids.index * ids.size + local) * _SLOT_MIXER % ID_SLOTS
+    slot = (ids.start + local) * _SLOT_MIXER % ID_SLOTS
     day, sequence = np.divmod(slot, SEQUENCES_PER_SEX)
     sequence = sequence * 2 + male
     anniversary = np.array(
