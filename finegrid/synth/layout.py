@@ -169,28 +169,21 @@ def _plan_dedicated_sites(rng: np.random.Generator, kind: str, zones: int) -> li
     units = []
     for site_kind, mean in params.DEDICATED_SITES[kind].items():
         for _ in range(rng.poisson(mean)):
-            (low, high), side = params.DEDICATED_FOOTPRINT[site_kind]
-            buildings = [
-                BuildingPlan(
-                    "dedicated",
-                    int(rng.integers(low, high + 1)),
-                    1,
-                    0,
-                    0,
-                    0,
-                    high >= 7,
-                    0.0,
-                    (side, side * 0.6),
-                )
-                for _ in range(rng.integers(1, 4))
-            ]
+            count = rng.integers(1, params.DEDICATED_BUILDINGS + 1)
+            buildings = [_dedicated_building(rng, site_kind) for _ in range(count)]
             staff = int(rng.integers(*params.DEDICATED_STAFF[site_kind]))
-            units.append(
-                UnitPlan(
-                    int(rng.integers(zones)), buildings, 20.0, site_kind=site_kind, staff=staff
-                )
-            )
+            zone = int(rng.integers(zones))
+            spacing = params.DEDICATED_SPACING
+            units.append(UnitPlan(zone, buildings, spacing, site_kind=site_kind, staff=staff))
     return units
+
+
+def _dedicated_building(rng: np.random.Generator, site_kind: str) -> BuildingPlan:
+    (low, high), side = params.DEDICATED_FOOTPRINT[site_kind]
+    floors = int(rng.integers(low, high + 1))
+    elevator = floors >= params.DEDICATED_ELEVATOR_FROM_FLOOR
+    size = (side, side * params.DEDICATED_DEPTH_RATIO)
+    return BuildingPlan("dedicated", floors, 1, 0, 0, 0, elevator, 0.0, size)
 
 
 def _parcels(zone: Polygon, block: float, half_width: float, wanted: int) -> list[Polygon]:

@@ -110,6 +110,10 @@ DEDICATED_STAFF = {  # staff range of a site of each kind
     "construction_site": (50, 400),
     "agency": (20, 120),
 }
+DEDICATED_BUILDINGS = 3  # at most, per site
+DEDICATED_SPACING = 20.0  # m between a site's buildings
+DEDICATED_DEPTH_RATIO = 0.6  # footprint depth over width
+DEDICATED_ELEVATOR_FROM_FLOOR = 7
 DEDICATED_FOOTPRINT = {  # building floors and footprint side (m) of a site of each kind
     "school": ((3, 5), 45.0),
     "hospital": ((4, 12), 40.0),
@@ -157,11 +161,16 @@ ELDERLY_AGE = 60
 ELDERLY_AGE_SCALE = 12.0  # years; heads of elderly households are 60 + exponential(this)
 MAX_AGE = 100
 MALE_HEAD_OF_COUPLE = 0.8
-FEMALE_SINGLE_ELDERLY = 0.62  # widows outnumber widowers
+MALE_SINGLE_ELDERLY = 0.38  # widows outnumber widowers
+MALE_SINGLE_ADULT = 0.55
+MALE_SINGLE_PARENT = 0.4  # single parents are mostly mothers
+MALE_LONE_PARENT_OF_HEAD = 0.35  # a widowed parent living with the head is mostly a mother
 MALE_BIRTH_SHARE = 0.52  # children's sex ratio ~108 boys per 100 girls
 DISABILITY_BY_AGE = ((0, 0.006), (18, 0.018), (60, 0.060))  # 残疾人 (certificate holders)
-VETERAN_RATE = {"M": 0.100, "F": 0.004}  # 退役军人, among persons aged 22+
-PARTY_MEMBER_RATE = {"M": 0.120, "F": 0.052}  # 党员, among persons aged 18+
+VETERAN_RATE = {"M": 0.100, "F": 0.004}  # 退役军人, among persons aged VETERAN_MIN_AGE+
+VETERAN_MIN_AGE = 22
+PARTY_MEMBER_RATE = {"M": 0.120, "F": 0.052}  # 党员, among persons aged PARTY_MIN_AGE+
+PARTY_MIN_AGE = 18
 MOBILE_OWNERSHIP = ((0, 0.0), (12, 0.6), (16, 0.97), (75, 0.65))  # share with a mobile, by age
 # Mainland mobile prefixes of China Mobile, China Unicom and China Telecom.
 MOBILE_PREFIXES = (

@@ -102,20 +102,12 @@ def populate(rng: np.random.Generator, kind: str, households: int, ids: IdRange)
         & (youngest[household] >= params.ELDERLY_AGE),
         "disabled": rng.random(count) < _by_age(params.DISABILITY_BY_AGE, age),
         "low_income": low_income_household[household],
-        "veteran": (age >= 22)
-        & (
-            rng.random(count)
-            < np.where(sex == "M", params.VETERAN_RATE["M"], params.VETERAN_RATE["F"])
-        ),
+        "veteran": _by_sex(rng, params.VETERAN_RATE, sex) & (age >= params.VETERAN_MIN_AGE),
         "left_behind_child": (kind == "village")
         & skipped
         & (relation == GRANDCHILD)
         & (age < params.LEFT_BEHIND_AGE),
-        "party_member": (age >= 18)
-        & (
-            rng.random(count)
-            < np.where(sex == "M", params.PARTY_MEMBER_RATE["M"], params.PARTY_MEMBER_RATE["F"])
-        ),
+        "party_member": _by_sex(rng, params.PARTY_MEMBER_RATE, sex) & (age >= params.PARTY_MIN_AGE),
     }
     return Population(sizes, residence_of_household, low_income_household, household, columns)
 
@@ -166,9 +158,9 @@ def _head_is_male(rng, roles, head_age) -> np.ndarray:
     if SPOUSE in roles:
         return draws < params.MALE_HEAD_OF_COUPLE
     if CHILD in roles:
-        return draws < 0.4  # single parents are mostly mothers
+        return draws < params.MALE_SINGLE_PARENT
     elderly = head_age >= params.ELDERLY_AGE
-    return np.where(elderly, draws >= params.FEMALE_SINGLE_ELDERLY, draws < 0.55)
+    return np.where(elderly, draws < params.MALE_SINGLE_ELDERLY, draws < params.MALE_SINGLE_ADULT)
 
 
 def _member(rng, role, head_age, head_male, parents, parent_seen):
@@ -180,7 +172,8 @@ def _member(rng, role, head_age, head_male, parents, parent_seen):
         return np.clip(np.rint(head_age + offset), 18, params.MAX_AGE), ~head_male
     if role == PARENT:
         age = np.minimum(head_age + rng.integers(24, 35, count), params.MAX_AGE)
-        male = np.full(count, parent_seen == 0) if parents == 2 else rng.random(count) >= 0.65
+        lone_father = rng.random(count) < params.MALE_LONE_PARENT_OF_HEAD
+        male = np.full(count, parent_seen == 0) if parents == 2 else lone_father
         return age, male
     male = rng.random(count) < params.MALE_BIRTH_SHARE
     if role == CHILD:
@@ -195,6 +188,11 @@ def _add_lodgers(rng, sizes, household, relation, age, residence) -> None:
     relation[lodged] = OTHER
     age[lodged] = rng.integers(18, 46, len(lodged))
     residence[lodged] = LODGER
+
+
+def _by_sex(rng, rates: dict[str, float], sex: np.ndarray) -> np.ndarray:
+    """A flag drawn with the rate for each person's sex."""
+    return rng.random(len(sex)) < np.where(sex == "M", rates["M"], rates["F"])
 
 
 def _by_age(table, age: np.ndarray) -> np.ndarray:
