@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "finegrid.accounts.commands",
     "finegrid.people.commands",
     "finegrid.org.commands",
+    "finegrid.synth.commands",
 ]
 
 
