@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -207,6 +208,8 @@ def authenticate_token(secret: str) -> User | None:
         else None
     )
     if token is None or not token.user.is_active:
+        return None
+    if token.user.is_demo and not settings.DEMO_MODE:
         return None
     now = timezone.now()
     if token.expires_at and token.expires_at <= now:

@@ -13,6 +13,9 @@ from finegrid.accounts.scope import ScopedQuerySet, assigned_paths
 
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.RESIDENT)
+    is_demo = models.BooleanField(
+        _("演示账号"), default=False, help_text=_("只能在演示模式（FINEGRID_DEMO=1）下登录")
+    )
 
     class Meta:
         verbose_name = _("用户")

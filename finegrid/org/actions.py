@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.db import transaction
 
-from finegrid import identity
+from finegrid import bulk, identity
 from finegrid.accounts import audit
 from finegrid.accounts.models import AuditAction
-from finegrid.accounts.scope import covers
+from finegrid.accounts.scope import covers, scope_paths
 from finegrid.errors import Conflict, InvalidInput
 from finegrid.org.models import (
     MIRRORS,
@@ -183,3 +183,40 @@ def do_reseal_workers() -> int:
             stale, ["phone_enc", "phone_hash", "phone_masked"], batch_size=2000
         )
     return len(stale)
+
+
+@transaction.atomic
+def do_enroll_members(actor, enrolments: list[tuple[PartyOrg, Person, str]]) -> int:
+    """Add many members at once (a party roster): each enrolment follows the rules of
+    ``do_add_member``; all are checked first, and nothing is written if any breaks one."""
+    require(actor, "org.add_partymembership")
+    taken = set(
+        PartyMembership.objects.filter(org__in={org.pk for org, _, _ in enrolments}).values_list(
+            "org_id", "person_id"
+        )
+    )
+    problems, rows = [], []
+    for number, (org, person, role) in enumerate(enrolments, start=1):
+        where = f"enrolment {number} ({person.name} → {org.name})"
+        area = org.grid.community.path if org.kind == PartyOrgKind.DEDICATED_ORG else org.path
+        if actor is not None and not (covers(scope_paths(actor), org.path)):
+            problems.append(f"{where}: no party organization {org.pk}")
+        elif not person.party_member:
+            problems.append(f"{where}: {person.name} is not registered as a party member (党员)")
+        elif not covers((area,), person.path):
+            problems.append(f"{where}: {person.name} does not live in {org.grid.name}")
+        elif role not in MemberRole.values or (org.pk, person.pk) in taken:
+            problems.append(f"{where}: role {role!r} is unknown or the person is already a member")
+        else:
+            taken.add((org.pk, person.pk))
+            rows.append({"org_id": org.pk, "person_id": person.pk, "role": role, "path": org.path})
+    if problems:
+        raise InvalidInput(problems)
+    for row, pk in zip(rows, bulk.reserve_ids(PartyMembership, len(rows)), strict=True):
+        row["id"] = pk
+    if rows:
+        bulk.insert(PartyMembership, list(rows[0]), ([*row.values()] for row in rows))
+        audit.record_created_rows(
+            actor, PartyMembership, rows, [p.name for _, p, _ in enrolments], "party roster"
+        )
+    return len(rows)

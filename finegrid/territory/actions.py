@@ -31,6 +31,7 @@ from finegrid.territory.models import (
     Entrance,
     Grid,
     GridKind,
+    Route,
     SiteKind,
 )
 
@@ -515,12 +516,14 @@ class BuildingImportReport:
 BUILDING_FIELDS = ("name", "kind", "floors", "entrances", "elevator", "dwellings_per_floor")
 
 
-def _positive(properties: dict, name: str, default: int, problems: list[str], label: str) -> int:
+def _whole(
+    properties: dict, name: str, default: int, problems: list[str], label: str, low: int = 1
+) -> int:
     value = properties.get(name, default)
     if value is None:
         value = default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or value > 200:
-        problems.append(f"{label}: property '{name}': must be a whole number from 1 to 200")
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= 200:
+        problems.append(f"{label}: property '{name}': must be a whole number from {low} to 200")
         return default
     return value
 
@@ -532,14 +535,15 @@ def plan_building(properties: dict, geometry, label: str, problems: list[str]) -
     ref = properties.get("id")
     if ref in (None, ""):
         found.append(f"{label}: property 'id': missing")
-    floors = _positive(properties, "floors", 1, found, label)
+    floors = _whole(properties, "floors", 1, found, label)
     values = {
         "ref": str(ref),
         "name": str(properties.get("name") or ref),
         "kind": properties.get("kind") or BuildingKind.RESIDENTIAL,
         "floors": floors,
-        "entrances": _positive(properties, "entrances", 1, found, label),
-        "dwellings_per_floor": _positive(properties, "dwellings_per_floor", 2, found, label),
+        "entrances": _whole(properties, "entrances", 1, found, label),
+        # A row of street-front shops has no dwellings at all.
+        "dwellings_per_floor": _whole(properties, "dwellings_per_floor", 2, found, label, low=0),
         "elevator": properties.get("elevator", floors > 6),
     }
     if values["kind"] not in BuildingKind.values:
@@ -762,3 +766,178 @@ def do_save_compound(
             actor, AuditAction.UPDATE if compound else AuditAction.CREATE, target, before=before
         )
     return target
+
+
+# --- Applying a division -----------------------------------------------------------------------
+
+
+@dataclass
+class DivisionReport:
+    general_grids: int = 0
+    micro_grids_created: int = 0
+    micro_grids_updated: int = 0
+    micro_grids_removed: int = 0
+    dwellings_placed: int = 0
+
+
+def _check_division_feature(number, feature, general, buildings) -> tuple[dict | None, list]:
+    """One micro-grid of a `finegrid divide` output, checked against the registry."""
+    properties = (feature or {}).get("properties") or {}
+    label = f"feature {number} ({properties.get('code', 'no code')})"
+    problems = []
+    try:
+        code = codes.parse(properties.get("code"))
+    except (ValueError, TypeError) as error:
+        return None, [f"{label}: property 'code': {error}"]
+    if code.kind != GridKind.MICRO or code.parent_code != general.code:
+        problems.append(f"{label}: property 'code': not a micro-grid of {general.code}")
+    shape, problem = parse_geometry((feature or {}).get("geometry"))
+    if problem:
+        problems.append(f"{label}: geometry: {problem}")
+    parts = properties.get("parts")
+    if not isinstance(parts, list):
+        return None, [*problems, f"{label}: property 'parts': must be a list"]
+    for part in parts:
+        building = buildings.get(str((part or {}).get("building")))
+        floors = (part or {}).get("floors") or [0, 0]
+        if building is None:
+            problems.append(
+                f"{label}: property 'parts': building {part.get('building')!r} is not "
+                f"registered in {general.community.code}"
+            )
+        elif not (
+            1 <= part.get("entrance", 0) <= building.entrances
+            and 1 <= floors[0] <= floors[-1] <= building.floors
+        ):
+            problems.append(
+                f"{label}: property 'parts': {building.ref} has no entrance "
+                f"{part.get('entrance')} floors {floors}"
+            )
+    minutes = properties.get("minutes")
+    if not isinstance(minutes, int | float) or minutes < 0:
+        problems.append(f"{label}: property 'minutes': must be a number ≥ 0")
+    if problems:
+        return None, problems
+    return {
+        "code": code,
+        "shape": shape,
+        "parts": parts,
+        "minutes": float(minutes),
+        "households": int(properties.get("households") or 0),
+    }, []
+
+
+@transaction.atomic
+def do_apply_division(actor, features: list[dict]) -> DivisionReport:
+    """Store the output of `finegrid divide` (micro-grid features with code, general_grid,
+    households, minutes, parts): create or update the micro-grids, their boundaries and
+    visiting orders, and move every dwelling the parts name into its micro-grid, with the
+    households and persons on it. All or nothing; micro-grids of these general grids that
+    the division no longer has are removed, unless someone still works there."""
+    require(actor, "territory.add_grid")
+    require(actor, "territory.change_building")
+    by_general: dict[str, list[tuple[int, dict]]] = {}
+    for number, feature in enumerate(features, start=1):
+        general_code = str(((feature or {}).get("properties") or {}).get("general_grid") or "")
+        by_general.setdefault(general_code, []).append((number, feature))
+    generals = _grids_for(actor, set(by_general))
+    problems, plans = [], []
+    for general_code, numbered in by_general.items():
+        general = generals.get(general_code)
+        if general is None or general.kind != GridKind.GENERAL:
+            problems.append(
+                f"feature {numbered[0][0]}: property 'general_grid': {general_code!r} is no "
+                "general grid in your scope"
+            )
+            continue
+        buildings = {b.ref: b for b in Building.objects.filter(community=general.community)}
+        for number, feature in numbered:
+            plan, found = _check_division_feature(number, feature, general, buildings)
+            problems += found
+            if plan:
+                plans.append((general, plan, buildings))
+    if problems:
+        raise InvalidInput(problems)
+
+    report = DivisionReport(general_grids=len(by_general))
+    new_codes = {plan["code"].code for _, plan, _ in plans}
+    for general in {g.pk: g for g, _, _ in plans}.values():
+        report.micro_grids_removed += _remove_vanished(actor, general, new_codes)
+    for general, plan, buildings in plans:
+        grid, created = _save_micro_grid(actor, general, plan)
+        report.micro_grids_created += created
+        report.micro_grids_updated += not created
+        Route.objects.update_or_create(
+            grid=grid,
+            defaults={
+                "households": plan["households"],
+                "minutes": plan["minutes"],
+                "stops": plan["parts"],
+                "path": grid.path,
+            },
+        )
+        report.dwellings_placed += _place_parts(actor, grid, plan["parts"], buildings)
+    return report
+
+
+def _remove_vanished(actor, general: Grid, kept: set[str]) -> int:
+    vanished = list(general.children.exclude(code__in=kept))
+    from finegrid.accounts.models import ScopeAssignment
+
+    busy = [
+        grid.code
+        for grid in vanished
+        if ScopeAssignment.objects.filter(grid=grid).exists()
+        or grid.workers.exists()
+        or hasattr(grid, "party_org")
+    ]
+    if busy:
+        raise Conflict(
+            f"micro-grids {', '.join(busy)} are not in the new division but still have users, "
+            "workers or a party organization; reassign them first"
+        )
+    for grid in vanished:
+        Dwelling.objects.filter(grid=grid).update(grid=general, path=general.path)
+        Building.objects.filter(grid=grid).update(grid=general, path=general.path)
+        Route.objects.filter(grid=grid).delete()
+        audit.record(
+            actor, AuditAction.DELETE, grid, before=audit.snapshot(grid), reason="re-division"
+        )
+        grid.delete()
+    return len(vanished)
+
+
+def _save_micro_grid(actor, general: Grid, plan: dict) -> tuple[Grid, bool]:
+    grid = Grid.objects.filter(code=plan["code"].code).first()
+    if grid is None:
+        grid = Grid(
+            code=plan["code"].code,
+            kind=GridKind.MICRO,
+            name=default_grid_name(plan["code"]),
+            parent=general,
+            community=general.community,
+            path=codes.grid_path(general.community.path, plan["code"]),
+        )
+        grid.set_geometry(plan["shape"])
+        grid.save()
+        audit.record(actor, AuditAction.CREATE, grid, reason="division")
+        return grid, True
+    before = audit.snapshot(grid)
+    grid.set_geometry(plan["shape"])
+    if audit.snapshot(grid) != before:
+        grid.save()
+        audit.record(actor, AuditAction.UPDATE, grid, before=before, reason="re-division")
+    return grid, False
+
+
+def _place_parts(actor, grid: Grid, parts: list[dict], buildings: dict[str, Building]) -> int:
+    dwellings = []
+    for part in parts:
+        low, high = part["floors"][0], part["floors"][-1]
+        dwellings += Dwelling.objects.filter(
+            building=buildings[str(part["building"])],
+            entrance__number=part["entrance"],
+            floor__gte=low,
+            floor__lte=high,
+        )
+    return do_place_dwellings(actor, grid, dwellings)

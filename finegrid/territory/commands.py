@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from finegrid.cli import setup_django
+from finegrid.cli import CommandError, setup_django
 from finegrid.commandtools import atomic_output, domain_errors, read_json
 
 
@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     import_.add_argument("file", help="GeoJSON file; properties code (required), name, kind…")
     import_.set_defaults(func=run_grids_import)
+    apply = grid_commands.add_parser(
+        "apply-division",
+        help="store `finegrid divide` output: micro-grids, boundaries, visiting orders, and "
+        "the dwellings, households and persons each holds (all or nothing)",
+    )
+    apply.add_argument("file", help="the MICROGRIDS.geojson that `finegrid divide` wrote")
+    apply.set_defaults(func=run_apply_division)
     export = grid_commands.add_parser("export", help="write the grids under an area as GeoJSON")
     export.add_argument("--area", required=True, help="area or grid code")
     export.add_argument("-o", "--output", required=True, help="file to write")
@@ -69,6 +76,23 @@ def run_grids_import(args: argparse.Namespace) -> int:
     with domain_errors():
         report = do_import_grids(None, collection)
     print(f"created {report.created}; updated {report.updated}; unchanged {report.unchanged}")
+    return 0
+
+
+def run_apply_division(args: argparse.Namespace) -> int:
+    setup_django()
+    from finegrid.territory.actions import do_apply_division
+
+    collection = read_json(args.file)
+    if not isinstance(collection, dict) or not isinstance(collection.get("features"), list):
+        raise CommandError(f"{args.file}: not a GeoJSON FeatureCollection")
+    with domain_errors():
+        report = do_apply_division(None, collection["features"])
+    print(
+        f"{report.general_grids} general grids: micro-grids created "
+        f"{report.micro_grids_created}, updated {report.micro_grids_updated}, removed "
+        f"{report.micro_grids_removed}; dwellings placed {report.dwellings_placed}"
+    )
     return 0
 
 

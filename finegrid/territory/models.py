@@ -314,3 +314,28 @@ class Dwelling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.building.name}{self.entrance.number}单元{self.room}"
+
+
+class Route(models.Model):
+    """A micro-grid's visiting order (走访路线) as the division engine computed it: the
+    stretches of entrances in the order a worker walks them, and the estimated minutes."""
+
+    grid = models.OneToOneField(
+        Grid, on_delete=models.CASCADE, related_name="route", verbose_name=_("微网格")
+    )
+    households = models.PositiveIntegerField(_("户数"))
+    minutes = models.FloatField(_("预计入户用时（分钟）"))
+    stops = models.JSONField(
+        _("走访顺序"), help_text=_("[{building, entrance, floors: [lo, hi], households}]")
+    )
+    path = models.CharField(_("路径"), max_length=80, db_index=True)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("走访路线")
+        verbose_name_plural = _("走访路线")
+
+    def __str__(self) -> str:
+        return f"{self.grid.code}: {self.households} 户, {self.minutes:.0f} min"
