@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "finegrid.people.commands",
     "finegrid.org.commands",
     "finegrid.synth.commands",
+    "finegrid.divide.commands",
 ]
 
 

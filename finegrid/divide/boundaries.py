@@ -1,0 +1,127 @@
+"""Footprint cells and micro-grid polygons.
+
+Each building gets the Voronoi cell of its site point, clipped to the general grid.
+When the grid is not convex a clipped cell can fall apart; the piece holding the site is
+the building's *cell* and the other pieces (*strays*) go to the micro-grid whose cells
+they share the longest border with. Cells and strays tile the general grid, so micro-grid
+polygons made of them are disjoint unless they share a building, and cover the grid.
+Two buildings are *adjacent* when their cells share a border of positive length; the
+partitioner keeps every micro-grid connected in that graph, hence in space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from shapely import MultiPoint, Polygon, STRtree
+from shapely.geometry.base import BaseGeometry
+
+SHARED_BORDER_MIN_M = 1e-3
+INSIDE_MARGIN_M = 0.5
+DUPLICATE_SPOT_M = 0.05
+"""Sites closer than this share a spot and are pulled apart."""
+DUPLICATE_NUDGE_M = 0.5
+GOLDEN_ANGLE = np.pi * (3 - np.sqrt(5))
+
+
+def place_sites(points: np.ndarray, region: BaseGeometry) -> np.ndarray:
+    """Move sites that lie outside the grid just inside it and pull apart sites that
+    share a spot, so every building gets a cell of its own."""
+    points = points.copy()
+    inner = region.buffer(-INSIDE_MARGIN_M)
+    if inner.is_empty:
+        inner = region
+    outside = ~shapely.contains_xy(inner, points[:, 0], points[:, 1])
+    if outside.any():
+        nearest = shapely.get_coordinates(
+            shapely.shortest_line(shapely.points(points[outside]), inner)
+        )[1::2]
+        points[outside] = nearest
+    spots = np.round(points / DUPLICATE_SPOT_M).astype(np.int64)
+    _, spot_of, counts = np.unique(spots, axis=0, return_inverse=True, return_counts=True)
+    for spot in np.flatnonzero(counts > 1):
+        same = np.flatnonzero(spot_of.ravel() == spot)
+        # A Fermat spiral: no three nudged sites on one line or four on one circle.
+        rank = np.arange(len(same))
+        radius = DUPLICATE_NUDGE_M * np.sqrt(rank)
+        angle = rank * GOLDEN_ANGLE
+        points[same] = points[same[0]] + np.column_stack(
+            (radius * np.cos(angle), radius * np.sin(angle))
+        )
+    return points
+
+
+def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarray, list[Polygon]]:
+    """Each site's cell (an array of polygons, in site order) and the stray pieces."""
+    if len(points) == 1:
+        return np.array([region]), []
+    diagram = shapely.voronoi_polygons(MultiPoint(points), extend_to=region, ordered=True)
+    clipped = shapely.intersection(shapely.get_parts(diagram), region)
+    cells = np.empty(len(points), dtype=object)
+    strays: list[Polygon] = []
+    for index, shape in enumerate(clipped):
+        pieces = [piece for piece in shapely.get_parts(shape) if piece.geom_type == "Polygon"]
+        if len(pieces) <= 1:
+            cells[index] = pieces[0] if pieces else Polygon()
+            continue
+        site = shapely.Point(points[index])
+        own = min(range(len(pieces)), key=lambda i: pieces[i].distance(site))
+        cells[index] = pieces[own]
+        strays.extend(piece for i, piece in enumerate(pieces) if i != own)
+    return cells, strays
+
+
+def shared_borders(cells: Sequence[BaseGeometry]) -> np.ndarray:
+    """Pairs (i, j), i < j, of cells whose boundaries meet along a line, as an (m, 2)
+    array (cells meeting at a corner only are not adjacent)."""
+    cells = np.asarray(cells, dtype=object)
+    first, second = STRtree(cells).query(cells, predicate="intersects")
+    keep = first < second
+    first, second = first[keep], second[keep]
+    along_a_line = shapely.relate_pattern(cells[first], cells[second], "****1****")
+    return np.column_stack((first[along_a_line], second[along_a_line]))
+
+
+def grid_polygons(
+    groups: Sequence[Sequence[int]], cells: np.ndarray, strays: list[Polygon]
+) -> list[BaseGeometry]:
+    """Polygons of ``groups`` (disjoint lists of sites); cells of sites in no group are
+    handed out like strays."""
+    owner = np.full(len(cells), -1)
+    for index, group in enumerate(groups):
+        owner[list(group)] = index
+    members: list[list[BaseGeometry]] = [[cells[site] for site in group] for group in groups]
+    loose = strays + [cells[site] for site in np.flatnonzero(owner < 0)]
+    placed = [(cells[site], owner[site]) for site in np.flatnonzero(owner >= 0)]
+    for stray, group in zip(loose, _stray_owners(loose, placed), strict=True):
+        members[group].append(stray)
+    return [shapely.union_all(shapes) for shapes in members]
+
+
+def _stray_owners(strays: list[Polygon], placed: list[tuple[BaseGeometry, int]]) -> list[int]:
+    """The group of the placed shape each stray shares most border with, placing strays
+    one by one (a stray may border only other strays at first)."""
+    shapes = [shape for shape, _ in placed]
+    owners = [group for _, group in placed]
+    result: dict[int, int] = {}
+    pending = list(range(len(strays)))
+    while pending:
+        placed_any = False
+        for index in list(pending):
+            stray = strays[index]
+            borders = shapely.length(shapely.intersection(np.array(shapes, dtype=object), stray))
+            best = int(np.argmax(borders))
+            if borders[best] > SHARED_BORDER_MIN_M:
+                result[index] = owners[best]
+                shapes.append(stray)
+                owners.append(owners[best])
+                pending.remove(index)
+                placed_any = True
+        if not placed_any:
+            for index in pending:
+                distances = shapely.distance(np.array(shapes, dtype=object), strays[index])
+                result[index] = owners[int(np.argmin(distances))]
+            break
+    return [result[index] for index in range(len(strays))]

@@ -1,0 +1,336 @@
+"""The partitioner: group buildings' residual pieces into as few connected micro-grids
+as fit the window.
+
+1. A spanning tree of the adjacency graph, shortest borders-crossing walks first and
+   edges between compounds made dearer, so each compound hangs together in the tree.
+2. Bottom-up greedy tree partitioning (Kundu & Misra, 1977): at every node cut off the
+   heaviest child subtrees until what remains fits. With additive weights this gives the
+   fewest connected parts; the weights are the pieces' minutes plus the walk to the
+   parent, an estimate of the real route.
+3. Every part is re-timed along its real visiting order; one that does not fit is split
+   in two along its own spanning tree, recursively (a single piece always fits).
+4. Neighbouring parts merge while their joint route fits (fewer micro-grids).
+5. Boundary buildings move from heavier to lighter neighbours while both stay within
+   the window and connected (balance).
+
+Given the previous micro-grid of each building, the old micro-grids are the starting
+point instead: kept where they still fit, trimmed at their edges where they do not, with
+new and trimmed buildings joined to a neighbour or partitioned afresh.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+
+from finegrid.divide.workload import TOLERANCE_MINUTES, Workload
+
+COMPOUND_CROSSING_FACTOR = 4.0
+"""How much dearer a tree edge between two compounds is than one inside a compound."""
+WALK_OVER_TREE = 1.2
+"""A walk through a group of buildings is about this much longer than its spanning tree."""
+REBALANCE_ROUNDS = 4
+
+
+class Partitioner:
+    """Partition the sites of one general grid; :meth:`solve` returns groups of site
+    indices, each fitting the window and connected in the adjacency graph."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        borders: np.ndarray,
+        *,
+        compounds: Sequence[str | None],
+        previous: Sequence[str | None] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.workload = workload
+        self.window = workload.profile.window_minutes + TOLERANCE_MINUTES
+        self.count = len(workload.sites)
+        self.neighbours: list[set[int]] = [set() for _ in range(self.count)]
+        for first, second in borders:
+            self.neighbours[int(first)].add(int(second))
+            self.neighbours[int(second)].add(int(first))
+        self.compounds = compounds
+        self.previous = previous
+        self.rng = np.random.default_rng(seed)
+
+    def solve(self) -> list[list[int]]:
+        if self.previous is None:
+            groups = self._fresh(list(range(self.count)))
+            hinted = [False] * len(groups)
+        else:
+            kept, loose = self._keep_previous()
+            groups = kept + self._fresh(loose)
+            hinted = [True] * len(kept) + [False] * (len(groups) - len(kept))
+        groups = self._merge(groups, hinted)
+        if self.previous is None:
+            groups = self._rebalance(self._dissolve(groups))
+        return [sorted(group) for group in groups if group]
+
+    # -- fresh partition -------------------------------------------------------------
+
+    def _fresh(self, nodes: list[int]) -> list[list[int]]:
+        """Steps 1–3 on the subgraph induced by ``nodes``."""
+        groups: list[list[int]] = []
+        for tree_nodes, parent in self._spanning_forest(nodes):
+            groups.extend(self._tree_partition(tree_nodes, parent))
+        fitted: list[list[int]] = []
+        for group in groups:
+            fitted.extend(self._fit(group))
+        return fitted
+
+    def _spanning_forest(self, nodes: list[int]):
+        """Yield (nodes in breadth-first order, parent of each node or -1) per tree."""
+        if not nodes:
+            return
+        local = {node: i for i, node in enumerate(nodes)}
+        rows, cols, weights = [], [], []
+        xy = self.workload.xy
+        for node in nodes:
+            for other in self.neighbours[node]:
+                if other in local and node < other:
+                    length = float(np.hypot(*(xy[node] - xy[other]))) + 1e-6
+                    same = (
+                        self.compounds[node] is not None
+                        and self.compounds[node] == self.compounds[other]
+                    )
+                    rows.append(local[node])
+                    cols.append(local[other])
+                    weights.append(length if same else length * COMPOUND_CROSSING_FACTOR)
+        size = len(nodes)
+        tree = minimum_spanning_tree(coo_matrix((weights, (rows, cols)), shape=(size, size)))
+        tree = tree + tree.T
+        _, labels = connected_components(tree, directed=False)
+        for label in range(labels.max() + 1):
+            members = np.flatnonzero(labels == label)
+            root = int(members[self.rng.integers(len(members))])
+            order, predecessors = breadth_first_order(tree, root, directed=False)
+            parent = {
+                nodes[i]: (nodes[predecessors[i]] if predecessors[i] >= 0 else -1) for i in order
+            }
+            yield [nodes[i] for i in order], parent
+
+    def _tree_partition(self, order: list[int], parent: dict[int, int]) -> list[list[int]]:
+        """Kundu–Misra bottom-up cutting of one tree given in breadth-first order."""
+        xy = self.workload.xy
+        walk = self.workload.profile.walking_minutes_per_m * WALK_OVER_TREE
+        load = {node: float(self.workload.residual_minutes[node]) for node in order}
+        children: dict[int, list[int]] = defaultdict(list)
+        is_root = {order[0]}
+        for node in reversed(order):
+            kids = children[node]
+            contributions = sorted(
+                ((load[kid] + walk * float(np.hypot(*(xy[kid] - xy[node]))), kid) for kid in kids),
+                reverse=True,
+            )
+            total = load[node] + sum(weight for weight, _ in contributions)
+            for weight, kid in contributions:
+                if total <= self.window:
+                    break
+                total -= weight
+                is_root.add(kid)
+            load[node] = total
+            if parent[node] >= 0:
+                children[parent[node]].append(node)
+        group_of: dict[int, int] = {}
+        groups: list[list[int]] = []
+        for node in order:
+            if node in is_root:
+                group_of[node] = len(groups)
+                groups.append([])
+            else:
+                group_of[node] = group_of[parent[node]]
+            groups[group_of[node]].append(node)
+        return groups
+
+    def _fit(self, group: list[int]) -> list[list[int]]:
+        """Split ``group`` along its spanning tree until every part's route fits."""
+        if len(group) == 1 or self._minutes(group) <= self.window:
+            return [group]
+        ((order, parent),) = self._spanning_forest(group)
+        weight = {node: float(self.workload.residual_minutes[node]) for node in order}
+        for node in reversed(order):
+            if parent[node] >= 0:
+                weight[parent[node]] += weight[node]
+        total = weight[order[0]]
+        cut = min(order[1:], key=lambda node: abs(total - 2 * weight[node]))
+        below = self._subtree(cut, order, parent)
+        return self._fit([n for n in group if n not in below]) + self._fit(sorted(below))
+
+    @staticmethod
+    def _subtree(top: int, order: list[int], parent: dict[int, int]) -> set[int]:
+        below = {top}
+        for node in order:
+            if parent[node] in below:
+                below.add(node)
+        return below
+
+    # -- re-division from previous micro-grids ---------------------------------------------
+
+    def _keep_previous(self) -> tuple[list[list[int]], list[int]]:
+        """Old micro-grids trimmed to fit and stay connected, and the buildings left over."""
+        by_code: dict[str, list[int]] = defaultdict(list)
+        loose: list[int] = []
+        for node, code in enumerate(self.previous):
+            (by_code[code] if code is not None else loose).append(node)
+        kept: list[list[int]] = []
+        for code in sorted(by_code):
+            pieces = self._connected_pieces(by_code[code])
+            pieces.sort(key=lambda piece: (-self.workload.households(piece), piece))
+            group = pieces[0]
+            loose.extend(node for piece in pieces[1:] for node in piece)
+            while self._minutes(group) > self.window:
+                shed = self._outermost_leaf(group)
+                group.remove(shed)
+                loose.append(shed)
+            kept.append(group)
+        loose = self._attach(kept, sorted(loose))
+        return kept, loose
+
+    def _attach(self, groups: list[list[int]], loose: list[int]) -> list[int]:
+        """Join each loose building to the neighbouring group it fits best; return the rest."""
+        group_of = {node: index for index, group in enumerate(groups) for node in group}
+        changed = True
+        while changed and loose:
+            changed = False
+            for node in list(loose):
+                best = None
+                for index in sorted({group_of[n] for n in self.neighbours[node] if n in group_of}):
+                    minutes = self._minutes([*groups[index], node])
+                    if minutes <= self.window and (best is None or minutes < best[0]):
+                        best = (minutes, index)
+                if best is not None:
+                    groups[best[1]].append(node)
+                    group_of[node] = best[1]
+                    loose.remove(node)
+                    changed = True
+        return loose
+
+    def _outermost_leaf(self, group: list[int]) -> int:
+        """A building whose removal keeps the group connected, farthest from its centre."""
+        ((order, parent),) = self._spanning_forest(group)
+        has_child = {parent[node] for node in order}
+        leaves = [node for node in order if node not in has_child]
+        centre = self.workload.xy[group].mean(axis=0)
+        return max(leaves, key=lambda n: (float(np.hypot(*(self.workload.xy[n] - centre))), n))
+
+    # -- improvement -------------------------------------------------------------------
+
+    def _merge(self, groups: list[list[int]], hinted: list[bool]) -> list[list[int]]:
+        """Merge neighbouring groups while the joint route fits (old ones only with new)."""
+        groups = [list(group) for group in groups]
+        minutes = [self._minutes(group) for group in groups]
+        merged = True
+        while merged:
+            merged = False
+            group_of = {node: index for index, group in enumerate(groups) for node in group}
+            pairs = sorted(
+                {
+                    (min(a, b), max(a, b))
+                    for node, a in group_of.items()
+                    for other in self.neighbours[node]
+                    if (b := group_of[other]) != a and not (hinted[a] and hinted[b])
+                },
+                key=lambda pair: (minutes[pair[0]] + minutes[pair[1]], pair),
+            )
+            gone: set[int] = set()
+            for a, b in pairs:
+                if a in gone or b in gone or minutes[a] + minutes[b] > 2 * self.window:
+                    continue
+                joint = self._minutes(groups[a] + groups[b])
+                if joint <= self.window:
+                    keep, drop = (a, b) if hinted[a] or not hinted[b] else (b, a)
+                    groups[keep] = groups[keep] + groups[drop]
+                    groups[drop] = []
+                    minutes[keep], minutes[drop] = joint, 0.0
+                    gone.update((a, b))
+                    merged = True
+            alive = [i for i, group in enumerate(groups) if group]
+            groups = [groups[i] for i in alive]
+            minutes = [minutes[i] for i in alive]
+            hinted = [hinted[i] for i in alive]
+        return groups
+
+    def _dissolve(self, groups: list[list[int]]) -> list[list[int]]:
+        """Share out the buildings of a light group among its neighbours when they all
+        fit there (one micro-grid fewer); tried for groups whose neighbours have room."""
+        tried: set[frozenset[int]] = set()
+        while True:
+            minutes = [self._minutes(group) for group in groups]
+            group_of = {node: i for i, group in enumerate(groups) for node in group}
+            for index in sorted(range(len(groups)), key=lambda i: (minutes[i], groups[i])):
+                members = frozenset(groups[index])
+                around = {group_of[n] for node in members for n in self.neighbours[node]}
+                around.discard(index)
+                room = sum(self.window - minutes[i] for i in around)
+                if members in tried or room < minutes[index]:
+                    continue
+                tried.add(members)
+                trial = [list(group) for i, group in enumerate(groups) if i != index]
+                if not self._attach(trial, sorted(members)):
+                    groups = trial
+                    break
+            else:
+                return groups
+
+    def _rebalance(self, groups: list[list[int]]) -> list[list[int]]:
+        """Move boundary buildings from a heavier to a lighter neighbour when that lowers
+        the heavier one's time without pushing the lighter past it or the window."""
+        minutes = [self._minutes(group, "curve") for group in groups]
+        for _ in range(REBALANCE_ROUNDS):
+            moved = False
+            group_of = {node: index for index, group in enumerate(groups) for node in group}
+            for node in sorted(group_of):
+                source = group_of[node]
+                if len(groups[source]) == 1 or self.workload.residual_minutes[node] == 0:
+                    continue
+                targets = sorted(
+                    {group_of[n] for n in self.neighbours[node]} - {source},
+                    key=lambda index: (minutes[index], index),
+                )
+                for target in targets[:1]:
+                    if minutes[target] + self.workload.residual_minutes[node] >= minutes[source]:
+                        continue
+                    rest = [n for n in groups[source] if n != node]
+                    if len(self._connected_pieces(rest)) != 1:
+                        continue
+                    grown = self._minutes([*groups[target], node], "curve")
+                    shrunk = self._minutes(rest, "curve")
+                    if grown <= self.window and max(grown, shrunk) < minutes[source]:
+                        groups[source], groups[target] = rest, [*groups[target], node]
+                        minutes[source], minutes[target] = shrunk, grown
+                        group_of[node] = target
+                        moved = True
+            if not moved:
+                break
+        return groups
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _minutes(self, group: Sequence[int], effort: str = "nearest") -> float:
+        return self.workload.route(group, effort).minutes
+
+    def _connected_pieces(self, nodes: list[int]) -> list[list[int]]:
+        members = set(nodes)
+        pieces = []
+        seen: set[int] = set()
+        for start in sorted(nodes):
+            if start in seen:
+                continue
+            piece, stack = [], [start]
+            seen.add(start)
+            while stack:
+                node = stack.pop()
+                piece.append(node)
+                for other in self.neighbours[node]:
+                    if other in members and other not in seen:
+                        seen.add(other)
+                        stack.append(other)
+            pieces.append(sorted(piece))
+        return pieces

@@ -1,0 +1,110 @@
+"""Properties every division has, on random general grids."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import shapely
+from hypothesis import given, settings
+
+from finegrid.divide import Profile, divide_grid
+from finegrid.divide.workload import spread_households
+
+from .strategies import general_grids, metres
+
+PROFILE = Profile()
+CODE = "510116001005-003"
+
+
+def point_buildings_minutes(grid, by_id) -> float:
+    """Door-to-door minutes recomputed from the parts alone (point buildings: every
+    entrance at the point)."""
+    minutes = 0.0
+    previous = None
+    for part in grid.parts:
+        building = by_id[part.building]
+        floor_minutes = PROFILE.floor_minutes(building.has_elevator)
+        minutes += PROFILE.entry_minutes + floor_minutes * (part.floors[1] - 1)
+        minutes += PROFILE.contact_minutes * part.households
+        point = building.geometry
+        if previous is not None:
+            minutes += (
+                metres(previous.x, previous.y, point.x, point.y) * PROFILE.walking_minutes_per_m
+            )
+        previous = point
+    return minutes
+
+
+@settings(settings.get_profile("divide"))
+@given(general_grids())
+def test_every_household_once_and_every_micro_grid_within_the_window(grid):
+    buildings, boundary = grid
+    division = divide_grid(buildings, code=CODE, boundary=boundary, profile=PROFILE)
+    by_id = {b.id: b for b in buildings}
+    visited = defaultdict(int)
+    for micro in division.micro_grids:
+        assert micro.minutes <= PROFILE.window_minutes + 1e-6
+        assert micro.households == sum(p.households for p in micro.parts) > 0
+        entrances = [(p.building, p.entrance) for p in micro.parts]
+        assert len(entrances) == len(set(entrances)), "an entrance is entered once per visit"
+        for part in micro.parts:
+            building = by_id[part.building]
+            per_floor = spread_households(building.households, building.entrances, building.floors)
+            per_floor = per_floor[part.entrance - 1]
+            lo, hi = part.floors
+            assert 1 <= lo <= hi <= building.floors
+            assert part.households <= sum(per_floor[lo - 1 : hi])
+            visited[part.building] += part.households
+        if all(by_id[p.building].geometry.geom_type == "Point" for p in micro.parts):
+            assert point_buildings_minutes(micro, by_id) <= PROFILE.window_minutes + 0.05
+    assert dict(visited) == {b.id: b.households for b in buildings if b.households}
+    assert len(division.micro_grids) >= division.lower_bound
+    assert division.households == sum(b.households for b in buildings)
+
+
+@settings(settings.get_profile("divide"))
+@given(general_grids())
+def test_polygons_are_connected_disjoint_and_cover_the_grid(grid):
+    buildings, boundary = grid
+    micro_grids = divide_grid(buildings, code=CODE, boundary=boundary).micro_grids
+    if not micro_grids:
+        return
+    area = boundary.area
+    for micro in micro_grids:
+        assert micro.polygon.geom_type == "Polygon", micro.code
+        assert micro.polygon.difference(boundary).area < 1e-9 * area
+    for i, first in enumerate(micro_grids):
+        for second in micro_grids[i + 1 :]:
+            shared_buildings = {p.building for p in first.parts} & {
+                p.building for p in second.parts
+            }
+            overlap = first.polygon.intersection(second.polygon).area
+            if shared_buildings:
+                assert overlap > 0, "micro-grids splitting a building share its cell"
+            else:
+                assert overlap < 1e-9 * area, (first.code, second.code)
+    covered = shapely.union_all([micro.polygon for micro in micro_grids])
+    assert abs(covered.area - area) < 1e-6 * area
+
+
+@settings(settings.get_profile("divide"))
+@given(general_grids(max_buildings=15))
+def test_same_seed_same_division(grid):
+    buildings, boundary = grid
+
+    def run():
+        return [
+            (m.code, m.households, m.minutes, m.parts, m.polygon.wkb)
+            for m in divide_grid(buildings, code=CODE, boundary=boundary, seed=7).micro_grids
+        ]
+
+    assert run() == run()
+
+
+@settings(settings.get_profile("divide"))
+@given(general_grids())
+def test_codes_are_numbered_from_one_without_gaps(grid):
+    buildings, boundary = grid
+    micro_grids = divide_grid(buildings, code=CODE, boundary=boundary).micro_grids
+    assert [m.number for m in micro_grids] == list(range(1, len(micro_grids) + 1))
+    assert all(m.code == f"{CODE}-{m.number:02d}" for m in micro_grids)
