@@ -24,8 +24,7 @@ setup: $(BIN)/finegrid node_modules/.package-lock.json
 	$(BIN)/finegrid setup
 
 demo: setup
-	$(BIN)/finegrid areas load --city 5101
-	FINEGRID_DEMO=1 $(BIN)/finegrid serve --port $(or $(PORT),8000)
+	FINEGRID_DEMO=1 $(BIN)/finegrid demo --port $(or $(PORT),8000)
 
 test: setup
 	$(BIN)/ruff check .

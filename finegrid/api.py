@@ -15,6 +15,7 @@ from finegrid.errors import Conflict, InvalidInput, NotFound
 from finegrid.org.api import router as org_router
 from finegrid.people.api import router as people_router
 from finegrid.territory.api import router as territory_router
+from finegrid.web.api import router as map_router
 
 api = NinjaAPI(
     title="finegrid API",
@@ -34,6 +35,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", territory_router)
 api.add_router("/", people_router)
 api.add_router("/", org_router)
+api.add_router("/", map_router)
 
 
 @api.exception_handler(NotFound)

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "finegrid.org.commands",
     "finegrid.synth.commands",
     "finegrid.divide.commands",
+    "finegrid.demo.commands",
 ]
 
 
@@ -64,4 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so that CommandError is the class the subcommands
+    # raise (under -m this file is also loaded as __main__, a second copy).
+    from finegrid.cli import main as installed_main
+
+    sys.exit(installed_main())

@@ -29,10 +29,13 @@ def test_out_of_scope_pages_are_404_like_missing_ones(world, login):
     assert "变更记录" not in client.get(f"/grids/{COMMUNITY_A}-001-01/").content.decode()
 
 
-def test_home_lists_the_users_scope(world, login):
-    page = login(world.users.street_staff).get("/").content.decode()
-    assert "东升街道" in page
-    assert 'href="/areas/510116001000/"' in page
+def test_each_role_lands_on_what_it_needs(world, login):
+    assert login(world.users.street_staff).get("/").url == "/cockpit/"
+    assert login(world.users.micro_worker).get("/").url == f"/grids/{COMMUNITY_A}-001-01/route/"
+    assert login(world.users.grid_worker).get("/").url == f"/grids/{COMMUNITY_A}-001/"
+    page = login(world.users.partner).get("/").content.decode()
+    assert "五洞桥社区居委会" in page
+    assert f'href="/areas/{COMMUNITY_A}/"' in page
 
 
 def test_english_pages(world, login):

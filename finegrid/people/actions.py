@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from finegrid import bulk, identity
@@ -237,15 +238,15 @@ def do_unmask_person(actor, person: Person, reason: str) -> dict:
 # --- Households ----------------------------------------------------------------------------------
 
 
-def follow_dwellings(dwellings: list[Dwelling]) -> None:
-    """Carry moved dwellings' paths to the households and persons living in them."""
-    by_path: dict[str, list[int]] = defaultdict(list)
-    for dwelling in dwellings:
-        by_path[dwelling.path].append(dwelling.pk)
-    for path, dwelling_ids in by_path.items():
-        for chunk in bulk.chunked(dwelling_ids):
-            Household.objects.filter(dwelling_id__in=chunk).update(path=path)
-            Person.objects.filter(household__dwelling_id__in=chunk).update(path=path)
+def follow_dwellings(community: AdminArea) -> None:
+    """Give the households and persons of a community their dwelling's path again, after
+    dwellings moved between grids (two set-based updates, however many moved)."""
+    Household.objects.filter(community=community).exclude(path=F("dwelling__path")).update(
+        path=Subquery(Dwelling.objects.filter(pk=OuterRef("dwelling_id")).values("path")[:1])
+    )
+    Person.objects.filter(household__community=community).exclude(path=F("household__path")).update(
+        path=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("path")[:1])
+    )
 
 
 @transaction.atomic
@@ -641,3 +642,17 @@ def do_create_household(actor, dwelling: Dwelling, head: dict) -> Household:
     do_add_person(actor, household, **{**head, "relation": Relation.HEAD})
     household.refresh_from_db()
     return household
+
+
+@transaction.atomic
+def do_link_account(actor, person: Person, user) -> Person:
+    """Tie a resident's login to their registry entry (what a resident account sees)."""
+    require(actor, "people.change_person")
+    require_scope(actor, person, f"person {person.pk}")
+    if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+        raise Conflict(f"user: {user.username} is already tied to another person")
+    before = audit.snapshot(person)
+    person.user = user
+    person.save(update_fields=["user"])
+    audit.record(actor, AuditAction.UPDATE, person, before=before)
+    return person

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from finegrid import divisions
+from finegrid import bulk, divisions
 from finegrid.accounts import audit
 from finegrid.accounts.models import AuditAction
 from finegrid.accounts.scope import in_scope
@@ -670,23 +670,48 @@ def do_place_dwellings(actor, grid: Grid, dwellings: list[Dwelling]) -> int:
     division of a general grid into micro-grids does. Returns how many moved."""
     require(actor, "territory.change_building")
     require_scope(actor, grid, f"grid {grid.code}")
-    moving = [d for d in dwellings if d.grid_id != grid.pk]
-    for dwelling in moving:
-        dwelling.grid, dwelling.path = grid, grid.path
-    Dwelling.objects.bulk_update(moving, ["grid", "path"], batch_size=2000)
+    moving = [d.pk for d in dwellings if d.grid_id != grid.pk]
+    for chunk in bulk.chunked(moving):
+        Dwelling.objects.filter(pk__in=chunk).update(grid=grid, path=grid.path)
+    sync_placements(actor, grid.community)
+    return len(moving)
+
+
+def sync_placements(actor, community: AdminArea) -> None:
+    """After dwellings moved between grids: each building sits in the one grid all its
+    dwellings share (else in their common general grid), and households and persons
+    carry their dwelling's path."""
     from finegrid.people.actions import follow_dwellings
 
-    follow_dwellings(moving)
-    buildings = {d.building_id for d in moving}
-    for building in Building.objects.filter(pk__in=buildings):
-        grid_ids = set(building.dwellings.values_list("grid_id", flat=True))
-        target = grid if grid_ids == {grid.pk} else grid.parent
+    grids_of: dict[int, set[int | None]] = {}
+    for building_id, grid_id in (
+        Dwelling.objects.filter(building__community=community)
+        .values_list("building_id", "grid_id")
+        .distinct()
+    ):
+        grids_of.setdefault(building_id, set()).add(grid_id)
+    grids = {g.pk: g for g in Grid.objects.filter(community=community)}
+    changed = []
+    for building in Building.objects.filter(community=community):
+        if building.pk not in grids_of:
+            continue  # no dwellings (a row of shops): it stays where it was placed
+        held = grids_of[building.pk]
+        if len(held) == 1:
+            target = grids.get(next(iter(held)))
+        else:
+            parents = {
+                grids[g].parent_id if grids[g].kind == GridKind.MICRO else g
+                for g in held
+                if g in grids
+            }
+            target = grids.get(next(iter(parents))) if len(parents) == 1 else None
         if building.grid_id != (target.pk if target else None):
             before = audit.snapshot(building)
-            building.place(building.community, target)
-            building.save(update_fields=["grid", "path"])
-            audit.record(actor, AuditAction.UPDATE, building, before=before, reason="re-division")
-    return len(moving)
+            building.place(community, target)
+            changed.append((before, building))
+    Building.objects.bulk_update([b for _, b in changed], ["grid", "path"], batch_size=2000)
+    audit.record_updated(actor, changed, reason="placement")
+    follow_dwellings(community)
 
 
 BUILDING_EDITABLE = (*BUILDING_FIELDS, "geometry", "compound")
@@ -930,14 +955,39 @@ def _save_micro_grid(actor, general: Grid, plan: dict) -> tuple[Grid, bool]:
     return grid, False
 
 
-def _place_parts(actor, grid: Grid, parts: list[dict], buildings: dict[str, Building]) -> int:
-    dwellings = []
+def _save_route(actor, grid: Grid, plan: dict) -> None:
+    """The visiting order is the record of which dwellings the division put here."""
+    values = {
+        "households": plan["households"],
+        "minutes": plan["minutes"],
+        "stops": plan["parts"],
+        "path": grid.path,
+    }
+    route = Route.objects.filter(grid=grid).first()
+    before = audit.snapshot(route) if route else None
+    route = route or Route(grid=grid)
+    for name, value in values.items():
+        setattr(route, name, value)
+    if before is None or {k: before[k] for k in values} != values:
+        route.save()
+        audit.record(
+            actor,
+            AuditAction.UPDATE if before else AuditAction.CREATE,
+            route,
+            before=before,
+            reason="division",
+        )
+
+
+def _place_parts(grid: Grid, parts: list[dict], buildings: dict[str, Building]) -> int:
+    """Move the dwellings each part names into ``grid`` (paths follow in sync_placements)."""
+    placed = 0
     for part in parts:
         low, high = part["floors"][0], part["floors"][-1]
-        dwellings += Dwelling.objects.filter(
+        placed += Dwelling.objects.filter(
             building=buildings[str(part["building"])],
             entrance__number=part["entrance"],
             floor__gte=low,
             floor__lte=high,
-        )
-    return do_place_dwellings(actor, grid, dwellings)
+        ).update(grid=grid, path=grid.path)
+    return placed

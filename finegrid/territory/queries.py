@@ -132,14 +132,21 @@ def geojson_feature(geometry_text: str, properties: dict) -> str:
     )
 
 
-def feature_collection(grids_: Iterable[Grid], **members) -> str:
+def feature_collection(
+    grids_: Iterable[Grid], extra_properties: dict[int, dict] | None = None, **members
+) -> str:
     """GeoJSON FeatureCollection text; stored geometry text is spliced in, not re-parsed.
-    ``members`` are added as foreign members (e.g. numberMatched)."""
-    features = (geojson_feature(grid.geometry, grid_properties(grid)) for grid in grids_)
-    extra = "".join(
+    ``extra_properties`` (by grid id) join each grid's properties; ``members`` are added
+    as foreign members (e.g. numberMatched)."""
+    extra = extra_properties or {}
+    features = (
+        geojson_feature(grid.geometry, grid_properties(grid) | extra.get(grid.pk, {}))
+        for grid in grids_
+    )
+    foreign = "".join(
         f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in members.items()
     )
-    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]" + extra + "}"
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]" + foreign + "}"
 
 
 def grids_under(user, area: AdminArea | Grid) -> QuerySet[Grid]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 
 from finegrid.accounts.scope import in_scope, path_q
 from finegrid.territory import queries
-from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind
+from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind, Route
 
 
 def breadcrumbs(user, node: AdminArea | Grid, *, including=False) -> list[tuple[str, str | None]]:
@@ -73,6 +75,8 @@ def grid_detail(request, code: str):
             "households": households(user).filter(path_q((grid.path,))).count(),
             "workers": workers(user).active().filter(grid=grid),
             "party_org": party_orgs(user).filter(grid=grid).first(),
+            "route": Route.objects.restrict(user).filter(grid=grid).first(),
+            "route_points": json.dumps([s["point"] for s in route_stops(user, grid) if s["point"]]),
             "can_read_audit": user.has_perm("accounts.view_auditentry"),
         },
     )
@@ -127,5 +131,67 @@ def building_detail(request, ref: str):
             "building": building,
             "breadcrumbs": breadcrumbs(user, building.grid or building.community, including=True),
             "entrances": {n: sorted(f.items(), reverse=True) for n, f in entrances.items()},
+        },
+    )
+
+
+def route_stops(user, grid: Grid) -> list[dict]:
+    """The stops of a micro-grid's visiting order, each with the building and the
+    households a worker will find there (heads' contacts masked)."""
+    from finegrid.people.queries import households
+
+    route = Route.objects.restrict(user).filter(grid=grid).first()
+    if route is None:
+        return []
+    refs = {stop["building"] for stop in route.stops}
+    buildings = {b.ref: b for b in queries.buildings(user).filter(ref__in=refs)}
+    stops = []
+    for number, stop in enumerate(route.stops, start=1):
+        building = buildings.get(stop["building"])
+        if building is None:
+            continue
+        low, high = stop["floors"]
+        found = (
+            households(user)
+            .filter(
+                dwelling__building=building,
+                dwelling__entrance__number=stop["entrance"],
+                dwelling__floor__gte=low,
+                dwelling__floor__lte=high,
+            )
+            .order_by("dwelling__floor", "dwelling__room")
+        )
+        stops.append(
+            {
+                "number": number,
+                "building": building,
+                "entrance": stop["entrance"],
+                "floors": (low, high),
+                "expected": stop["households"],
+                "households": found,
+                "point": [
+                    round((building.min_lon + building.max_lon) / 2, 6),
+                    round((building.min_lat + building.max_lat) / 2, 6),
+                ]
+                if building.min_lon is not None
+                else None,
+            }
+        )
+    return stops
+
+
+@login_required
+def route_sheet(request, code: str):
+    """The list a micro-grid worker carries door to door (走访清单), printable."""
+    grid = queries.get_grid(request.user, code=code)
+    route = Route.objects.restrict(request.user).filter(grid=grid).first()
+    return render(
+        request,
+        "territory/route_sheet.html",
+        {
+            "grid": grid,
+            "route": route,
+            "stops": route_stops(request.user, grid),
+            "breadcrumbs": breadcrumbs(request.user, grid, including=True),
         },
     )

@@ -9,12 +9,14 @@ from finegrid.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("cockpit/", views.cockpit, name="cockpit"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", account_views.password_change, name="password-change"),
     path("audit/", account_views.audit_trail, name="audit-trail"),
     path("areas/<str:code>/", territory_views.area_detail, name="area-detail"),
     path("grids/<str:code>/", territory_views.grid_detail, name="grid-detail"),
+    path("grids/<str:code>/route/", territory_views.route_sheet, name="route-sheet"),
     path("map/", territory_views.map_view, name="map"),
     path("areas/<str:code>/buildings/", territory_views.community_buildings, name="buildings"),
     path("buildings/<str:ref>/", territory_views.building_detail, name="building-detail"),

@@ -3,6 +3,10 @@
  * data-geojson       GeoJSON endpoint of the grids to draw (the API's /grids.geojson)
  * data-focus         code of the grid to outline more strongly and zoom to
  * data-kind-select   id of a <select> whose value filters by grid kind
+ * data-measure-select id of a <select> choosing what colours the grids: households,
+ *                    minutes or gap (needs the properties of /api/map/grids.geojson)
+ * data-legend        id of the element that shows the colour legend
+ * data-route         JSON list of [lon, lat] stops of a visiting order, drawn in order
  * data-follow-view   reload the grids in view (bbox) after each pan or zoom
  * data-empty         text shown when nothing has a boundary
  * Clicking a grid opens its page. Base tiles come from the settings in #map-settings;
@@ -17,6 +21,32 @@
     micro: { color: "#2e7d32", weight: 1, fillOpacity: 0.12 },
     dedicated: { color: "#8e44ad", weight: 2, fillOpacity: 0.2, dashArray: "4 3" },
   };
+
+  // Colour ramps for the measures; each step is [upper bound, colour, legend text].
+  const MEASURES = {
+    households: [[30, "#deebf7", "<30"], [50, "#9ecae1", "30–50"], [70, "#4292c6", "50–70"],
+      [100, "#2171b5", "70–100"], [Infinity, "#08306b", "≥100"]],
+    minutes: [[90, "#c7e9c0", "<90"], [120, "#74c476", "90–120"], [150, "#31a354", "120–150"],
+      [180, "#fd8d3c", "150–180"], [Infinity, "#d7301f", ">180"]],
+  };
+
+  function measureColour(measure, properties) {
+    if (measure === "gap") {
+      const gap = properties.workers === 0 || !properties.party_org;
+      return gap ? "#d7301f" : "#74c476";
+    }
+    const value = properties[measure];
+    if (value === null || value === undefined) return "#bbbbbb";
+    return MEASURES[measure].find((step) => value < step[0])[1];
+  }
+
+  function legendHtml(measure) {
+    if (measure === "gap") {
+      return '<i style="background:#d7301f"></i>无网格员或党组织<i style="background:#74c476"></i>已覆盖';
+    }
+    if (!MEASURES[measure]) return "";
+    return MEASURES[measure].map((s) => `<i style="background:${s[1]}"></i>${s[2]}`).join("");
+  }
 
   function settings() {
     const node = document.getElementById("map-settings");
@@ -48,15 +78,26 @@
     map.setView([30.66, 104.06], 10); // Chengdu until the grids arrive
     addBaseLayer(map, config);
     const focus = element.dataset.focus;
+    const measureSelect = element.dataset.measureSelect && document.getElementById(element.dataset.measureSelect);
+    const legend = element.dataset.legend && document.getElementById(element.dataset.legend);
     const layer = L.geoJSON(null, {
       style: (feature) => {
         const style = Object.assign({}, KIND_STYLE[feature.properties.kind] || KIND_STYLE.general);
         if (feature.properties.code === focus) style.weight += 2;
+        const measure = measureSelect && measureSelect.value;
+        if (measure) {
+          style.fillColor = measureColour(measure, feature.properties);
+          style.fillOpacity = 0.65;
+          style.color = "#555";
+        }
         return style;
       },
       onEachFeature: (feature, featureLayer) => {
         const p = feature.properties;
-        featureLayer.bindTooltip(`${p.name}<br>${p.code}`, { sticky: true });
+        const figures = p.households === undefined ? "" :
+          `<br>${p.households} 户` + (p.minutes ? ` · ${Math.round(p.minutes)} 分钟` : "") +
+          ` · 网格员 ${p.workers} · ${p.party_org ? "有" : "无"}党组织`;
+        featureLayer.bindTooltip(`${p.name}<br>${p.code}${figures}`, { sticky: true });
         featureLayer.on("click", () => { window.location.href = gridUrl(p.code); });
       },
     }).addTo(map);
@@ -89,6 +130,20 @@
         });
     }
 
+    if (element.dataset.route) {
+      const stops = JSON.parse(element.dataset.route).map(([lon, lat]) => [lat, lon]);
+      L.polyline(stops, { color: "#c0392b", weight: 2, dashArray: "5 4" }).addTo(map);
+      stops.forEach((stop, index) => L.marker(stop, {
+        icon: L.divIcon({ className: "route-label", html: String(index + 1), iconSize: [20, 20] }),
+      }).addTo(map));
+      element.dataset.routeStops = String(stops.length);
+    }
+    if (measureSelect) {
+      measureSelect.addEventListener("change", () => {
+        layer.setStyle(layer.options.style);
+        if (legend) legend.innerHTML = legendHtml(measureSelect.value);
+      });
+    }
     if (kindSelect) kindSelect.addEventListener("change", load);
     if (element.dataset.followView) map.on("moveend", () => { if (!firstLoad) load(); });
     load();
