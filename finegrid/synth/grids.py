@@ -24,7 +24,7 @@ def zone_groups(
 ) -> list[list[int]]:
     """Zones that form each general grid, in code order. Oversized grids grow from each
     zone not yet taken (in reading order) over touching free zones."""
-    band = _band(zones)
+    band = row_height(zones)
     order = reading_order(zones, band)
     if not oversized:
         return [[zone] for zone in order]
@@ -47,8 +47,8 @@ def zone_groups(
     return [groups[i] for i in reading_order(merged, band)]
 
 
-def _band(zones: Sequence[Polygon]) -> float:
-    """Height of a row of grids: the side of an average zone."""
+def row_height(zones: Sequence[Polygon]) -> float:
+    """Height of a row in the reading order of codes: the side of an average zone."""
     return math.sqrt(sum(zone.area for zone in zones) / len(zones))
 
 
