@@ -8,7 +8,6 @@ part of a city gives the same result.
 from __future__ import annotations
 
 import functools
-import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -21,7 +20,7 @@ from shapely.geometry import Polygon
 from finegrid import divisions
 from finegrid.synth import boundaries, names
 from finegrid.synth.geometry import reading_order
-from finegrid.synth.grids import dedicated_grid_code, general_grid_code, zone_groups
+from finegrid.synth.grids import dedicated_grid_code, general_grid_code, row_height, zone_groups
 from finegrid.synth.layout import BuildingPlan, Layout, lay_out
 from finegrid.synth.model import (
     DWELLING_DTYPE,
@@ -77,6 +76,7 @@ def parallel_map(function: Callable, items: list, workers: int) -> Iterator:
 
 
 def generate_community(code: str, seed: int, *, oversized_grids: bool = False) -> CommunityData:
+    """Everything for one community (12-digit code); the same alone or inside any area."""
     division = divisions.get(code)
     if division.level != "community":
         raise ValueError(f"{code} is a {division.level}, not a community")
@@ -150,7 +150,7 @@ def _name_units(layout: Layout, division: divisions.Division, grid_of_zone: dict
     rng = generator(seed, code, "names")
     stem = names.place_stem(division.short_name)
     site_units = [unit for unit in layout.units if unit.plan.site_kind]
-    band = math.sqrt(sum(zone.area for zone in layout.zones) / len(layout.zones))
+    band = row_height(layout.zones)
     in_reading_order = reading_order([unit.parcel for unit in site_units], band)
     site_number = {id(site_units[index]): n for n, index in enumerate(in_reading_order, 1)}
     compounds, sites, rows, used_names = [], [], [], {}

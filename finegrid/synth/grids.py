@@ -22,26 +22,33 @@ from finegrid.synth.geometry import reading_order
 def zone_groups(
     zones: Sequence[Polygon], rng: np.random.Generator, *, oversized: bool
 ) -> list[list[int]]:
-    """Zones that form each general grid, in code order."""
-    band = _band(zones)
+    """Zones that form each general grid, in code order. Oversized grids grow from each
+    zone not yet taken (in reading order) over touching free zones."""
+    band = row_height(zones)
     order = reading_order(zones, band)
     if not oversized:
         return [[zone] for zone in order]
     sizes, shares = zip(*params.OVERSIZED_MERGE.items(), strict=True)
     groups: list[list[int]] = []
-    wanted = 0
+    grouped: set[int] = set()
     for zone in order:
-        if groups and len(groups[-1]) < wanted and _touches(zones, groups[-1], zone):
-            groups[-1].append(zone)
+        if zone in grouped:
             continue
-        groups.append([zone])
+        group = [zone]
         wanted = int(rng.choice(sizes, p=shares))
+        for other in order:
+            if len(group) == wanted:
+                break
+            if other not in grouped and other != zone and _touches(zones, group, other):
+                group.append(other)
+        grouped.update(group)
+        groups.append(group)
     merged = [shapely.union_all([zones[i] for i in group]) for group in groups]
     return [groups[i] for i in reading_order(merged, band)]
 
 
-def _band(zones: Sequence[Polygon]) -> float:
-    """Height of a row of grids: the side of an average zone."""
+def row_height(zones: Sequence[Polygon]) -> float:
+    """Height of a row in the reading order of codes: the side of an average zone."""
     return math.sqrt(sum(zone.area for zone in zones) / len(zones))
 
 

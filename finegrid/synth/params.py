@@ -26,7 +26,7 @@ GRIDS_SPREAD = 0.5  # lognormal sigma of the grid count
 LAND_PER_HOUSEHOLD = {"urban": 1.0, "village": 8.0}
 # Oversized mode: share of grids that merge 2 or 3 neighbouring zones (Chengdu found most
 # of its general grids far above 500 households before re-gridding).
-OVERSIZED_MERGE = {1: 0.15, 2: 0.6, 3: 0.25}
+OVERSIZED_MERGE = {1: 0.1, 2: 0.7, 3: 0.2}
 
 # --- Streets, blocks, parcels (metres) ---------------------------------------------------
 BLOCK_SIZE = {"urban": 200.0, "village": 450.0}  # street spacing
