@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from shapely.geometry import mapping
 
 from finegrid import divide, synth
+from finegrid.divide.io import micro_grid_feature
 from finegrid.people.actions import do_import_roster
 from finegrid.people.roster import COLUMNS
 from finegrid.territory import geometry as geo
@@ -215,5 +216,5 @@ def divide_and_apply(
             for micro in division.micro_grids:
                 report.micro_grids += 1
                 report.over_window += micro.minutes > profile.window_minutes
-                features.append(json.loads(divide.io.micro_grid_feature(micro)))
+                features.append(json.loads(micro_grid_feature(micro)))
     do_apply_division(None, features)

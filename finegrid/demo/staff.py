@@ -101,28 +101,39 @@ def create_logins(area_code: str, place: Showcase) -> dict[str, tuple[User, Logi
     return logins
 
 
+def _gap_grids(rng, grids: list[Grid], share: float, kept: set[int]) -> set[int]:
+    """A deterministic sample of grids (at least one where there are any) to leave short."""
+    eligible = [grid.pk for grid in grids if grid.pk not in kept]
+    if not eligible:
+        return set()
+    count = min(len(eligible), max(1, round(share * len(eligible))))
+    return {int(pk) for pk in rng.choice(eligible, size=count, replace=False)}
+
+
 def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User]) -> dict:
     """Party organizations, members and workers for every grid under ``area_path``;
     the showcase grids are never left as gaps, and their workers get the demo logins."""
     rng = np.random.default_rng([seed, 0x57AFF])
     grids = list(Grid.objects.filter(path__startswith=area_path).order_by("path"))
     kept = {place.community.pk, place.general.pk, place.micro.pk}
+    of_kind = {kind: [g for g in grids if g.kind == kind] for kind in GridKind.values}
+    no_org = set()
+    for kind, share in (
+        (GridKind.GENERAL, GAPS["general_without_branch"]),
+        (GridKind.MICRO, GAPS["micro_without_group"]),
+        (GridKind.DEDICATED, GAPS["dedicated_without_org"]),
+    ):
+        no_org |= _gap_grids(rng, of_kind[kind], share, kept)
+    no_worker = _gap_grids(rng, of_kind[GridKind.MICRO], GAPS["micro_without_worker"], kept)
+    elsewhere = _gap_grids(
+        rng, of_kind[GridKind.MICRO][1:], GAPS["micro_worker_elsewhere"], kept | no_worker
+    )
     counts = {"party_orgs": 0, "members": 0, "workers": 0}
 
-    def gap(name: str, grid: Grid) -> bool:
-        return bool(rng.random() < GAPS[name]) and grid.pk not in kept
-
     orgs: dict[int, PartyOrg] = {}
-    skips = {
-        GridKind.GENERAL: "general_without_branch",
-        GridKind.MICRO: "micro_without_group",
-        GridKind.DEDICATED: "dedicated_without_org",
-    }
     for grid in grids:
-        if grid.kind != GridKind.COMMUNITY:
-            parent_org = orgs.get(grid.parent_id)
-            if parent_org is None or gap(skips[grid.kind], grid):
-                continue
+        if grid.kind != GridKind.COMMUNITY and (grid.pk in no_org or grid.parent_id not in orgs):
+            continue
         orgs[grid.pk] = do_create_party_org(None, grid)
         counts["party_orgs"] += 1
 
@@ -136,7 +147,6 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
             enrolments.append((org, person, role))
     counts["members"] = do_enroll_members(None, enrolments)
 
-    micro_grids = [g for g in grids if g.kind == GridKind.MICRO]
     for grid in grids:
         if grid.kind == GridKind.GENERAL:
             person = _residents(grid.children.order_by("code").first() or grid).first()
@@ -155,11 +165,11 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
                 None, grid, role=WorkerRole.DEDICATED_WORKER, name=f"{grid.name}联络员"
             )
             counts["workers"] += 1
+    micro_grids = of_kind[GridKind.MICRO]
     for index, grid in enumerate(micro_grids):
-        if gap("micro_without_worker", grid):
+        if grid.pk in no_worker:
             continue
-        elsewhere = index and gap("micro_worker_elsewhere", grid)
-        home = micro_grids[index - 1] if elsewhere else grid
+        home = micro_grids[index - 1] if grid.pk in elsewhere else grid
         person = _residents(home).first() or _residents(home, adults_only=False).first()
         if person is not None:
             do_assign_worker(

@@ -800,7 +800,7 @@ def do_save_compound(
 class DivisionReport:
     general_grids: int = 0
     micro_grids_created: int = 0
-    micro_grids_updated: int = 0
+    micro_grids_kept: int = 0
     micro_grids_removed: int = 0
     dwellings_placed: int = 0
 
@@ -891,17 +891,11 @@ def do_apply_division(actor, features: list[dict]) -> DivisionReport:
     for general, plan, buildings in plans:
         grid, created = _save_micro_grid(actor, general, plan)
         report.micro_grids_created += created
-        report.micro_grids_updated += not created
-        Route.objects.update_or_create(
-            grid=grid,
-            defaults={
-                "households": plan["households"],
-                "minutes": plan["minutes"],
-                "stops": plan["parts"],
-                "path": grid.path,
-            },
-        )
-        report.dwellings_placed += _place_parts(actor, grid, plan["parts"], buildings)
+        report.micro_grids_kept += not created
+        _save_route(actor, grid, plan)
+        report.dwellings_placed += _place_parts(grid, plan["parts"], buildings)
+    for community in {general.community_id: general.community for general, _, _ in plans}.values():
+        sync_placements(actor, community)
     return report
 
 

@@ -42,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = grid_commands.add_parser("export", help="write the grids under an area as GeoJSON")
     export.add_argument("--area", required=True, help="area or grid code")
     export.add_argument("-o", "--output", required=True, help="file to write")
+    export.add_argument(
+        "--kind",
+        choices=["community", "general", "micro", "dedicated"],
+        help="only grids of this kind; micro-grids carry their visiting order, so the file "
+        "can be `finegrid divide --previous`",
+    )
     export.set_defaults(func=run_grids_export)
 
 
@@ -90,7 +96,7 @@ def run_apply_division(args: argparse.Namespace) -> int:
         report = do_apply_division(None, collection["features"])
     print(
         f"{report.general_grids} general grids: micro-grids created "
-        f"{report.micro_grids_created}, updated {report.micro_grids_updated}, removed "
+        f"{report.micro_grids_created}, kept {report.micro_grids_kept}, removed "
         f"{report.micro_grids_removed}; dwellings placed {report.dwellings_placed}"
     )
     return 0
@@ -103,7 +109,10 @@ def run_grids_export(args: argparse.Namespace) -> int:
     with domain_errors():
         node = queries.get_node(None, args.area)
     grids = queries.grids_under(None, node).order_by("code")
+    if args.kind:
+        grids = grids.filter(kind=args.kind)
+    body = queries.feature_collection(grids.iterator(), queries.route_properties(grids))
     with atomic_output(args.output) as temporary:
-        temporary.write_text(queries.feature_collection(grids.iterator()), encoding="utf-8")
+        temporary.write_text(body, encoding="utf-8")
     print(f"wrote {grids.count()} grids to {args.output}")
     return 0

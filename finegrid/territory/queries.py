@@ -13,7 +13,7 @@ from django.db.models import Count, QuerySet
 from finegrid import divisions
 from finegrid.accounts.scope import path_q
 from finegrid.errors import InvalidInput, NotFound, one_or_not_found
-from finegrid.territory.models import AdminArea, Building, Compound, Dwelling, Grid
+from finegrid.territory.models import AdminArea, Building, Compound, Dwelling, Grid, Route
 
 
 def _restricted(queryset: QuerySet, user) -> QuerySet:
@@ -147,6 +147,21 @@ def feature_collection(
         f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in members.items()
     )
     return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]" + foreign + "}"
+
+
+def route_properties(grids_: QuerySet[Grid]) -> dict[int, dict]:
+    """Micro-grids' division results in `finegrid divide` output form (general_grid,
+    households, minutes, parts), by grid id."""
+    routes = Route.objects.filter(grid__in=grids_).select_related("grid__parent")
+    return {
+        route.grid_id: {
+            "general_grid": route.grid.parent.code,
+            "households": route.households,
+            "minutes": route.minutes,
+            "parts": route.stops,
+        }
+        for route in routes
+    }
 
 
 def grids_under(user, area: AdminArea | Grid) -> QuerySet[Grid]:

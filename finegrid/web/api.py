@@ -25,6 +25,8 @@ def map_grids(request, filters: Query[GeoJsonFilters]):
     cap = min(
         values.pop("limit") or settings.API_GEOJSON_MAX_FEATURES, settings.API_GEOJSON_MAX_FEATURES
     )
-    grids = list(queries.filter_grids(queries.grids(actor(request)), **values)[:cap])
+    grids = list(
+        queries.filter_grids(queries.grids(actor(request)), **values).exclude(geometry="")[:cap]
+    )
     body = queries.feature_collection(grids, grid_stats(actor(request), grids))
     return HttpResponse(body, content_type=GEOJSON)

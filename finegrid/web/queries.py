@@ -23,12 +23,13 @@ def _by(queryset, field: str) -> dict[str, int]:
 
 
 def histogram(values: list[float], bins: tuple) -> list[dict]:
-    """Counts per bin [bins[i], bins[i+1]), the last bin open-ended."""
+    """Counts per bin (bins[i], bins[i+1]] — upper edges included, so a micro-grid of
+    exactly 180 minutes counts as within the window — and the last bin open-ended."""
     labels = [f"{low}–{high}" for low, high in itertools.pairwise(bins)]
-    labels.append(f"≥{bins[-1]}")
+    labels.append(f">{bins[-1]}")
     counts = Counter()
     for value in values:
-        index = sum(value >= edge for edge in bins[1:])
+        index = sum(value > edge for edge in bins[1:])
         counts[index] += 1
     return [{"bin": label, "count": counts[i]} for i, label in enumerate(labels)]
 

@@ -22,11 +22,11 @@
     dedicated: { color: "#8e44ad", weight: 2, fillOpacity: 0.2, dashArray: "4 3" },
   };
 
-  // Colour ramps for the measures; each step is [upper bound, colour, legend text].
+  // Colour ramps for the measures; each step is [upper bound (included), colour, legend].
   const MEASURES = {
-    households: [[30, "#deebf7", "<30"], [50, "#9ecae1", "30–50"], [70, "#4292c6", "50–70"],
-      [100, "#2171b5", "70–100"], [Infinity, "#08306b", "≥100"]],
-    minutes: [[90, "#c7e9c0", "<90"], [120, "#74c476", "90–120"], [150, "#31a354", "120–150"],
+    households: [[30, "#deebf7", "≤30"], [50, "#9ecae1", "30–50"], [70, "#4292c6", "50–70"],
+      [100, "#2171b5", "70–100"], [Infinity, "#08306b", ">100"]],
+    minutes: [[90, "#c7e9c0", "≤90"], [120, "#74c476", "90–120"], [150, "#31a354", "120–150"],
       [180, "#fd8d3c", "150–180"], [Infinity, "#d7301f", ">180"]],
   };
 
@@ -37,7 +37,7 @@
     }
     const value = properties[measure];
     if (value === null || value === undefined) return "#bbbbbb";
-    return MEASURES[measure].find((step) => value < step[0])[1];
+    return MEASURES[measure].find((step) => value <= step[0])[1];
   }
 
   function legendHtml(measure) {
@@ -74,7 +74,7 @@
 
   function initMap(element) {
     const config = settings();
-    const map = L.map(element, { zoomSnap: 0.25, preferCanvas: true });
+    const map = L.map(element, { zoomSnap: 0.25 });
     map.setView([30.66, 104.06], 10); // Chengdu until the grids arrive
     addBaseLayer(map, config);
     const focus = element.dataset.focus;
@@ -83,12 +83,18 @@
     const layer = L.geoJSON(null, {
       style: (feature) => {
         const style = Object.assign({}, KIND_STYLE[feature.properties.kind] || KIND_STYLE.general);
+        // Classes name each drawn grid, for styling and for the browser tests.
+        style.className = `grid grid-${feature.properties.kind} grid-${feature.properties.code}`;
         if (feature.properties.code === focus) style.weight += 2;
         const measure = measureSelect && measureSelect.value;
         if (measure) {
+          // With every kind on the map, the measure fills the finest grids only; the
+          // larger ones stay as outlines around them.
+          const kind = feature.properties.kind;
+          const finest = kind === "micro" || (measure === "gap" && kind === "dedicated");
+          const filled = (kindSelect && kindSelect.value) || finest;
           style.fillColor = measureColour(measure, feature.properties);
-          style.fillOpacity = 0.65;
-          style.color = "#555";
+          style.fillOpacity = filled ? 0.65 : 0;
         }
         return style;
       },
@@ -98,17 +104,30 @@
           `<br>${p.households} 户` + (p.minutes ? ` · ${Math.round(p.minutes)} 分钟` : "") +
           ` · 网格员 ${p.workers} · ${p.party_org ? "有" : "无"}党组织`;
         featureLayer.bindTooltip(`${p.name}<br>${p.code}${figures}`, { sticky: true });
+        if (p.kind === "micro" || p.kind === "general" || p.kind === "dedicated") {
+          // The code's own segment(s) as a label, shown when zoomed in far enough to read.
+          const label = p.code.split("-").slice(1).join("-");
+          featureLayer.bindTooltip(label, {
+            permanent: true, direction: "center", className: `grid-label grid-label-${p.kind}`,
+          });
+        }
         featureLayer.on("click", () => { window.location.href = gridUrl(p.code); });
       },
     }).addTo(map);
     const note = L.DomUtil.create("div", "map-note", element);
+    const labelZoom = () => {
+      element.classList.toggle("labels-micro", map.getZoom() >= 16);
+      element.classList.toggle("labels-general", map.getZoom() >= 14 && map.getZoom() < 16);
+    };
+    map.on("zoomend", labelZoom);
+    labelZoom();
     note.hidden = true;
     const kindSelect = element.dataset.kindSelect && document.getElementById(element.dataset.kindSelect);
     let firstLoad = true;
 
     function load() {
       const url = new URL(element.dataset.geojson, window.location.origin);
-      if (kindSelect) url.searchParams.set("kind", kindSelect.value);
+      if (kindSelect && kindSelect.value) url.searchParams.set("kind", kindSelect.value);
       if (element.dataset.followView && !firstLoad) {
         const b = map.getBounds();
         url.searchParams.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(","));
