@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.conf import settings
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
 
@@ -21,6 +23,12 @@ class TokenAuth(HttpBearer):
 
 
 AUTH = [SessionAuth(), TokenAuth()]
+
+
+# Database ids are 64-bit; bounding them turns an absurd id into a 422, not an overflow.
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
+RefId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class ErrorOut(Schema):

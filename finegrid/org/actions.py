@@ -220,3 +220,23 @@ def do_enroll_members(actor, enrolments: list[tuple[PartyOrg, Person, str]]) -> 
             actor, PartyMembership, rows, [p.name for _, p, _ in enrolments], "party roster"
         )
     return len(rows)
+
+
+@transaction.atomic
+def do_update_party_org(
+    actor, org: PartyOrg, *, name: str | None = None, founded: dt.date | None = None
+) -> PartyOrg:
+    """Rename an organization or record its founding date; its place mirrors its grid."""
+    require(actor, "org.change_partyorg")
+    require_scope(actor, org, f"party organization {org.pk}")
+    before = audit.snapshot(org)
+    if name is not None:
+        if not name.strip() or len(name) > 100:
+            raise InvalidInput("name: must be 1 to 100 characters")
+        org.name = name.strip()
+    if founded is not None:
+        org.founded = founded
+    if audit.snapshot(org) != before:
+        org.save()
+        audit.record(actor, AuditAction.UPDATE, org, before=before)
+    return org

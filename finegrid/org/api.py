@@ -4,7 +4,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finegrid.accounts.scope import path_q
-from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, actor
+from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, PathId, actor
 from finegrid.org import actions, queries
 from finegrid.org.schemas import (
     CoverageOut,
@@ -12,6 +12,7 @@ from finegrid.org.schemas import (
     MembershipOut,
     PartyOrgIn,
     PartyOrgOut,
+    PartyOrgPatch,
     WorkerEndIn,
     WorkerIn,
     WorkerOut,
@@ -40,7 +41,7 @@ def list_party_orgs(request, filters: Query[UnderGrid]):
 
 
 @router.get("/party-orgs/{org_id}", response={200: PartyOrgOut, **READ_ERRORS})
-def get_party_org(request, org_id: int):
+def get_party_org(request, org_id: PathId):
     return queries.get_party_org(actor(request), org_id)
 
 
@@ -54,8 +55,14 @@ def create_party_org(request, payload: PartyOrgIn):
     return Status(201, org)
 
 
+@router.patch("/party-orgs/{org_id}", response={200: PartyOrgOut, **WRITE_ERRORS})
+def update_party_org(request, org_id: PathId, payload: PartyOrgPatch):
+    org = queries.get_party_org(actor(request), org_id)
+    return actions.do_update_party_org(actor(request), org, **payload.dict(exclude_unset=True))
+
+
 @router.post("/party-orgs/{org_id}/members", response={201: MembershipOut, **WRITE_ERRORS})
-def add_member(request, org_id: int, payload: MembershipIn):
+def add_member(request, org_id: PathId, payload: MembershipIn):
     org = queries.get_party_org(actor(request), org_id)
     person = people.get_person(actor(request), payload.person)
     return Status(201, actions.do_add_member(actor(request), org, person, payload.role))
@@ -78,7 +85,7 @@ def list_workers(request, filters: Query[WorkerFilters]):
 
 
 @router.get("/workers/{worker_id}", response={200: WorkerOut, **READ_ERRORS})
-def get_worker(request, worker_id: int):
+def get_worker(request, worker_id: PathId):
     return queries.get_worker(actor(request), worker_id)
 
 
@@ -92,7 +99,7 @@ def assign_worker(request, payload: WorkerIn):
 
 
 @router.post("/workers/{worker_id}/end", response={200: WorkerOut, **WRITE_ERRORS})
-def end_worker(request, worker_id: int, payload: WorkerEndIn):
+def end_worker(request, worker_id: PathId, payload: WorkerEndIn):
     worker = queries.get_worker(actor(request), worker_id)
     return actions.do_end_worker(actor(request), worker, payload.end)
 

@@ -6,6 +6,8 @@ import datetime as dt
 
 from ninja import Schema
 
+from finegrid.apicommon import RefId
+
 
 class PartyOrgOut(Schema):
     id: int
@@ -35,8 +37,13 @@ class PartyOrgIn(Schema):
     founded: dt.date | None = None
 
 
+class PartyOrgPatch(Schema):
+    name: str | None = None
+    founded: dt.date | None = None
+
+
 class MembershipIn(Schema):
-    person: int
+    person: RefId
     role: str = "member"
 
 
@@ -88,7 +95,7 @@ class WorkerIn(Schema):
     role: str
     name: str = ""
     phone: str = ""
-    person: int | None = None
+    person: RefId | None = None
     start: dt.date | None = None
     end: dt.date | None = None
 

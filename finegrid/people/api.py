@@ -4,7 +4,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from finegrid.accounts.scope import path_q
-from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, actor
+from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, PathId, RefId, actor
 from finegrid.downloads import XLSX, attachment
 from finegrid.errors import InvalidInput
 from finegrid.people import actions, queries, roster
@@ -42,7 +42,7 @@ def list_households(request, filters: Query[HouseholdFilters]):
 
 
 @router.get("/households/{household_id}", response={200: HouseholdOut, **READ_ERRORS})
-def get_household(request, household_id: int):
+def get_household(request, household_id: PathId):
     return queries.get_household(actor(request), household_id)
 
 
@@ -57,7 +57,7 @@ def create_household(request, payload: HouseholdIn):
 
 
 @router.post("/households/{household_id}/move", response={200: HouseholdOut, **WRITE_ERRORS})
-def move_household(request, household_id: int, payload: MoveIn):
+def move_household(request, household_id: PathId, payload: MoveIn):
     """Move a household to another (empty) dwelling; the move is kept in its history."""
     household = queries.get_household(actor(request), household_id)
     dwelling = territory.get_dwelling(actor(request), payload.dwelling)
@@ -67,7 +67,7 @@ def move_household(request, household_id: int, payload: MoveIn):
 
 class PersonFilters(Schema):
     name: str | None = Field(None, description="part of the name")
-    household: int | None = None
+    household: RefId | None = None
 
 
 @router.get("/persons", response={200: list[PersonOut], **QUERY_ERRORS})
@@ -95,7 +95,7 @@ def search_persons(request, payload: PersonSearch):
 
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **READ_ERRORS})
-def get_person(request, person_id: int):
+def get_person(request, person_id: PathId):
     return queries.get_person(actor(request), person_id)
 
 
@@ -107,13 +107,13 @@ def create_person(request, payload: PersonIn):
 
 
 @router.patch("/persons/{person_id}", response={200: PersonOut, **WRITE_ERRORS})
-def update_person(request, person_id: int, payload: PersonPatch):
+def update_person(request, person_id: PathId, payload: PersonPatch):
     person = queries.get_person(actor(request), person_id)
     return actions.do_update_person(actor(request), person, **payload.dict(exclude_unset=True))
 
 
 @router.post("/persons/{person_id}/unmask", response={200: UnmaskedOut, **WRITE_ERRORS})
-def unmask_person(request, person_id: int, payload: UnmaskIn):
+def unmask_person(request, person_id: PathId, payload: UnmaskIn):
     """The person's ID number, phone and sensitive flags in clear. Needs the unmask
     permission and a reason; every call is written to the audit log."""
     person = queries.get_person(actor(request), person_id)

@@ -7,6 +7,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from finegrid.apicommon import RefId
+
 
 class PersonOut(Schema):
     id: int
@@ -46,7 +48,7 @@ class PersonOut(Schema):
 
 
 class PersonIn(Schema):
-    household: int
+    household: RefId
     name: str
     relation: str = "other"
     residence_type: str = "permanent"
@@ -114,12 +116,12 @@ class HouseholdOut(Schema):
 
 
 class HouseholdIn(Schema):
-    dwelling: int
+    dwelling: RefId
     head: PersonPatch = Field(description="the head of household (户主)")
 
 
 class MoveIn(Schema):
-    dwelling: int
+    dwelling: RefId
 
 
 class ImportReportOut(Schema):

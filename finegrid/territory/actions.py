@@ -985,3 +985,46 @@ def _place_parts(grid: Grid, parts: list[dict], buildings: dict[str, Building]) 
             floor__lte=high,
         ).update(grid=grid, path=grid.path)
     return placed
+
+
+@transaction.atomic
+def do_save_dwelling(
+    actor,
+    *,
+    building: Building,
+    entrance: int,
+    floor: int,
+    room: str,
+    use: str = DwellingUse.RESIDENTIAL,
+    dwelling: Dwelling | None = None,
+) -> Dwelling:
+    """Register a dwelling (or change one: ``dwelling``) in a building's entrance."""
+    require(actor, "territory.change_dwelling" if dwelling else "territory.add_dwelling")
+    require_scope(actor, building, f"building {building.ref}")
+    problems = []
+    if not 1 <= entrance <= building.entrances:
+        problems.append(f"entrance: {building.name} has entrances 1 to {building.entrances}")
+    if not -5 <= floor <= building.floors:
+        problems.append(f"floor: {building.name} has floors up to {building.floors}")
+    room = (room or "").strip()
+    if not room or len(room) > 20:
+        problems.append("room: must be 1 to 20 characters")
+    if use not in DwellingUse.values:
+        problems.append(f"use: {use!r} is not one of {', '.join(DwellingUse.values)}")
+    if problems:
+        raise InvalidInput(problems)
+    door, _ = Entrance.objects.get_or_create(building=building, number=entrance)
+    clash = Dwelling.objects.filter(entrance=door, room=room).exclude(
+        pk=dwelling.pk if dwelling else None
+    )
+    if clash.exists():
+        raise Conflict(f"room: {building.name}{entrance}单元{room} already exists")
+    target = dwelling or Dwelling(building=building, grid=building.grid, path=building.path)
+    before = audit.snapshot(target) if dwelling else None
+    target.entrance, target.floor, target.room, target.use = door, floor, room, use
+    if before is None or audit.snapshot(target) != before:
+        target.save()
+        audit.record(
+            actor, AuditAction.UPDATE if dwelling else AuditAction.CREATE, target, before=before
+        )
+    return target

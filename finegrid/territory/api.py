@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from finegrid.accounts.scope import path_q
-from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, actor
+from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, PathId, actor
 from finegrid.errors import Conflict, one_or_not_found
 from finegrid.territory import actions, queries
 from finegrid.territory.models import AreaLevel, GridKind
@@ -20,7 +20,9 @@ from finegrid.territory.schemas import (
     CompoundIn,
     CompoundOut,
     CompoundPatch,
+    DwellingIn,
     DwellingOut,
+    DwellingPatch,
     FeatureCollectionOut,
     FeatureOut,
     GridIn,
@@ -117,7 +119,7 @@ def get_grid_by_code(request, code: str):
 
 
 @router.get("/grids/{grid_id}", response={200: GridOut, **READ_ERRORS})
-def get_grid(request, grid_id: int):
+def get_grid(request, grid_id: PathId):
     return queries.get_grid(actor(request), pk=grid_id)
 
 
@@ -126,7 +128,7 @@ def get_grid(request, grid_id: int):
     response={200: FeatureOut, **READ_ERRORS},
     openapi_extra=_geojson_doc(FeatureOut),
 )
-def get_grid_geojson(request, grid_id: int):
+def get_grid_geojson(request, grid_id: PathId):
     grid = queries.get_grid(actor(request), pk=grid_id)
     feature = json.loads(queries.feature_collection([grid]))["features"][0]
     return HttpResponse(json.dumps(feature, ensure_ascii=False), content_type=GEOJSON)
@@ -143,13 +145,13 @@ def create_grid(request, payload: GridIn):
 
 
 @router.patch("/grids/{grid_id}", response={200: GridOut, **WRITE_ERRORS})
-def update_grid(request, grid_id: int, payload: GridPatch):
+def update_grid(request, grid_id: PathId, payload: GridPatch):
     grid = queries.get_grid(actor(request), pk=grid_id)
     return actions.do_update_grid(actor(request), grid, **payload.dict(exclude_unset=True))
 
 
 @router.delete("/grids/{grid_id}", response={204: None, **WRITE_ERRORS})
-def delete_grid(request, grid_id: int):
+def delete_grid(request, grid_id: PathId):
     grid = queries.get_grid(actor(request), pk=grid_id)
     actions.do_delete_grid(actor(request), grid)
     return Status(204, None)
@@ -184,7 +186,7 @@ def list_compounds(request, filters: Query[PlaceFilters]):
 
 
 @router.get("/compounds/{compound_id}", response={200: CompoundOut, **READ_ERRORS})
-def get_compound(request, compound_id: int):
+def get_compound(request, compound_id: PathId):
     return one_or_not_found(
         queries.compounds(actor(request)), f"no compound with id {compound_id}", pk=compound_id
     )
@@ -205,7 +207,7 @@ def create_compound(request, payload: CompoundIn):
 
 
 @router.patch("/compounds/{compound_id}", response={200: CompoundOut, **WRITE_ERRORS})
-def update_compound(request, compound_id: int, payload: CompoundPatch):
+def update_compound(request, compound_id: PathId, payload: CompoundPatch):
     compound = get_compound(request, compound_id)
     changes = payload.dict(exclude_unset=True)
     return actions.do_save_compound(
@@ -287,5 +289,29 @@ def list_dwellings(request, filters: Query[DwellingFilters]):
 
 
 @router.get("/dwellings/{dwelling_id}", response={200: DwellingOut, **READ_ERRORS})
-def get_dwelling(request, dwelling_id: int):
+def get_dwelling(request, dwelling_id: PathId):
+    return queries.get_dwelling(actor(request), dwelling_id)
+
+
+@router.post("/dwellings", response={201: DwellingOut, **WRITE_ERRORS})
+def create_dwelling(request, payload: DwellingIn):
+    values = payload.dict()
+    building = queries.get_building(actor(request), values.pop("building"))
+    dwelling = actions.do_save_dwelling(actor(request), building=building, **values)
+    return Status(201, queries.get_dwelling(actor(request), dwelling.pk))
+
+
+@router.patch("/dwellings/{dwelling_id}", response={200: DwellingOut, **WRITE_ERRORS})
+def update_dwelling(request, dwelling_id: PathId, payload: DwellingPatch):
+    dwelling = queries.get_dwelling(actor(request), dwelling_id)
+    values = {
+        "entrance": dwelling.entrance.number,
+        "floor": dwelling.floor,
+        "room": dwelling.room,
+        "use": dwelling.use,
+        **payload.dict(exclude_unset=True),
+    }
+    actions.do_save_dwelling(
+        actor(request), building=dwelling.building, dwelling=dwelling, **values
+    )
     return queries.get_dwelling(actor(request), dwelling_id)

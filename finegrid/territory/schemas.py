@@ -206,3 +206,18 @@ class DwellingOut(Schema):
     @staticmethod
     def resolve_household(dwelling) -> int | None:
         return getattr(getattr(dwelling, "household", None), "pk", None)
+
+
+class DwellingIn(Schema):
+    building: str = Field(description="ref of the building")
+    entrance: int
+    floor: int
+    room: str
+    use: str = "residential"
+
+
+class DwellingPatch(Schema):
+    entrance: int | None = None
+    floor: int | None = None
+    room: str | None = None
+    use: str | None = None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import render
 from django.urls import reverse
 
 from finegrid.accounts.scope import in_scope, path_q
 from finegrid.territory import queries
-from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind, Route
+from finegrid.territory.models import AdminArea, AreaLevel, Dwelling, Grid, GridKind, Route
 
 
 def breadcrumbs(user, node: AdminArea | Grid, *, including=False) -> list[tuple[str, str | None]]:
@@ -73,6 +74,15 @@ def grid_detail(request, code: str):
             "breadcrumbs": breadcrumbs(user, grid),
             "children": queries.grids(user).filter(parent=grid).order_by("code"),
             "households": households(user).filter(path_q((grid.path,))).count(),
+            # Buildings in the grid, and buildings split between micro-grids (they sit in
+            # their general grid) that have dwellings here.
+            "buildings": queries.buildings(user)
+            .filter(
+                path_q((grid.path,))
+                | Q(pk__in=Dwelling.objects.filter(path_q((grid.path,))).values("building_id"))
+            )
+            .select_related("compound")
+            .order_by("compound__name", "name")[:200],
             "workers": workers(user).active().filter(grid=grid),
             "party_org": party_orgs(user).filter(grid=grid).first(),
             "route": Route.objects.restrict(user).filter(grid=grid).first(),
