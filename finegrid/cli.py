@@ -12,10 +12,18 @@ import importlib
 import os
 import sys
 
+from finegrid.accounts.context import new_request_id, request_context
+
 # Modules whose ``register(subparsers)`` adds subcommands, in the order --help lists them.
 COMMAND_MODULES = [
     "finegrid.web.commands",
+    "finegrid.territory.commands",
+    "finegrid.accounts.commands",
+    "finegrid.people.commands",
+    "finegrid.org.commands",
+    "finegrid.synth.commands",
     "finegrid.divide.commands",
+    "finegrid.demo.commands",
 ]
 
 
@@ -46,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        result = args.func(args)
+        with request_context(new_request_id("cli-")):
+            result = args.func(args)
     except CommandError as error:
         print(f"finegrid {args.command}: error: {error}", file=sys.stderr)
         return 1
@@ -56,4 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so that CommandError is the class the subcommands
+    # raise (under -m this file is also loaded as __main__, a second copy).
+    from finegrid.cli import main as installed_main
+
+    sys.exit(installed_main())

@@ -1,6 +1,8 @@
 """Django settings. Every value a deployment may change is read from the environment;
 the README's "Settings" table lists them all."""
 
+import base64
+import json
 import os
 import secrets
 from pathlib import Path
@@ -43,6 +45,33 @@ def load_secret_key() -> str:
 
 SECRET_KEY = load_secret_key()
 
+
+def load_personal_data_keys() -> tuple[list[str], str]:
+    """Keys that protect personal data at rest (see finegrid.people.protect).
+
+    FINEGRID_FIELD_KEYS lists AES-256 keys as ``id:base64`` separated by commas, the
+    first encrypting new values; FINEGRID_LOOKUP_KEY is the HMAC key of the exact-match
+    hashes. Without them, keys made once per installation are kept in var/field_keys.json.
+    """
+    field_keys = env_list("FINEGRID_FIELD_KEYS")
+    lookup_key = os.environ.get("FINEGRID_LOOKUP_KEY", "")
+    if field_keys and lookup_key:
+        return field_keys, lookup_key
+    key_file = VAR_DIR / "field_keys.json"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        fresh = {
+            "field_keys": [f"1:{base64.b64encode(secrets.token_bytes(32)).decode()}"],
+            "lookup_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        }
+        key_file.write_text(json.dumps(fresh))
+    stored = json.loads(key_file.read_text())
+    return field_keys or stored["field_keys"], lookup_key or stored["lookup_key"]
+
+
+FIELD_ENCRYPTION_KEYS, LOOKUP_HASH_KEY = load_personal_data_keys()
+
 ALLOWED_HOSTS = env_list("FINEGRID_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("FINEGRID_CSRF_TRUSTED_ORIGINS")
 
@@ -53,11 +82,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
+    "axes",
+    "finegrid.accounts",
+    "finegrid.territory",
+    "finegrid.people",
+    "finegrid.org",
     "finegrid.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "finegrid.accounts.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,6 +102,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "finegrid.web.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "finegrid.urls"
@@ -81,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "finegrid.web.context.site",
             ],
         },
     },
@@ -103,8 +144,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts, passwords, login rate limiting -------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "axes.backends.AxesStandaloneBackend",
+    "finegrid.accounts.backends.RoleBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -147,6 +190,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = Path(os.environ.get("FINEGRID_NODE_MODULES", BASE_DIR / "node_modules"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from the finders too, so a checkout works before `finegrid setup` collects.
+WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),

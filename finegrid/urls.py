@@ -1,3 +1,14 @@
-"""Top-level URL map."""
+"""Top-level URL map: pages, the REST API, the admin and the language switch."""
 
-urlpatterns: list = []
+from django.contrib import admin
+from django.urls import include, path
+
+from finegrid import adminsite  # noqa: F401  (sets the admin site's titles)
+from finegrid.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("finegrid.web.urls")),
+]

@@ -1,0 +1,317 @@
+"""The household roster (户籍花名册) as community staff keep it in spreadsheets: its
+columns, reading it from .xlsx or .csv, checking every row, and writing it back out.
+
+One row per person; the persons of one dwelling (楼栋/单元/房号) form one household.
+Every problem is reported as row + column + reason, all in one pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finegrid.people.checks import check_identity
+from finegrid.people.models import PLAIN_FLAGS, Relation, ResidenceType, SensitiveFlag, Sex
+
+# Columns in order; required ones first. The same list makes the template, reads imports
+# and writes exports.
+COLUMNS = [
+    "楼栋",
+    "单元",
+    "楼层",
+    "房号",
+    "户主姓名",
+    "姓名",
+    "与户主关系",
+    "人口类型",
+    "身份证号",
+    "联系电话",
+    "性别",
+    "出生日期",
+    "特殊标识",
+    "标签",
+]
+REQUIRED = ("楼栋", "单元", "楼层", "房号", "户主姓名", "姓名", "与户主关系", "人口类型")
+EXAMPLE = [
+    "3栋",
+    "1",
+    "5",
+    "502",
+    "张建国",
+    "张建国",
+    "户主",
+    "常住",
+    "510116198002150031",
+    "13800008000",
+    "男",
+    "1980-02-15",
+    "退役军人、党员",
+    "楼栋长",
+]
+# The column each checked field of finegrid.people.checks comes from.
+FIELD_COLUMNS = {
+    "id_number": "身份证号",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "phone": "联系电话",
+}
+SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+RELATIONS = {str(label): value for value, label in Relation.choices} | {"本人": Relation.HEAD}
+RESIDENCE_TYPES = {str(label): value for value, label in ResidenceType.choices}
+SEXES = {str(label): value for value, label in Sex.choices}
+SENSITIVE = {str(label): value for value, label in SensitiveFlag.choices}
+PLAIN = {str(label): name for name, label in PLAIN_FLAGS.items()}
+
+
+class RosterFormatError(ValueError):
+    """The file as a whole cannot be read (not a roster, wrong columns)."""
+
+
+@dataclass
+class RosterRow:
+    """A checked row: what will be stored for one person."""
+
+    row: int
+    building: str
+    entrance: int
+    floor: int
+    room: str
+    head_name: str
+    name: str
+    relation: str
+    residence_type: str
+    id_number: str = ""
+    phone: str = ""
+    sex: str = ""
+    birth_date: dt.date | None = None
+    plain_flags: set[str] = field(default_factory=set)
+    sensitive_flags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def dwelling_key(self) -> tuple[str, int, str]:
+        return (self.building, self.entrance, self.room)
+
+
+def read(path: str | Path, content: bytes | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number as the spreadsheet shows it, {column: text}) for each non-empty row."""
+    name = str(path).lower()
+    if content is None:
+        content = Path(path).read_bytes()
+    if name.endswith(".xlsx"):
+        rows = _xlsx_rows(content)
+    elif name.endswith(".csv"):
+        rows = _csv_rows(content)
+    else:
+        raise RosterFormatError(f"{path}: a roster is a .xlsx or .csv file")
+    header = next(rows, None)
+    if header is None:
+        raise RosterFormatError(f"{path}: the file is empty")
+    header = [str(h or "").strip() for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise RosterFormatError(
+            f"{path}: row 1: missing column(s) {', '.join(missing)} "
+            f"(the template has: {', '.join(COLUMNS)})"
+        )
+    for number, values in enumerate(rows, start=2):
+        cells = {
+            column: _text(values[i]) if i < len(values) else "" for i, column in enumerate(header)
+        }
+        if any(cells.values()):
+            yield number, cells
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise RosterFormatError(f"not a readable .xlsx file ({error})") from None
+    yield from workbook.worksheets[0].iter_rows(values_only=True)
+
+
+def _csv_rows(content: bytes) -> Iterator[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterFormatError("the .csv file is neither UTF-8 nor GB18030 text")
+    yield from csv.reader(io.StringIO(text))
+
+
+def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow | None, list[str]]:
+    """Check one row; every problem names the row and the column."""
+    problems: list[str] = []
+
+    def problem(column: str, reason: str) -> None:
+        problems.append(f"row {number}, column {column}: {reason}")
+
+    for column in REQUIRED:
+        if not cells.get(column):
+            problem(column, "is empty")
+    entrance = _whole_number(cells.get("单元", ""), "单元", 1, 99, problem)
+    floor = _whole_number(cells.get("楼层", ""), "楼层", -5, 200, problem)
+    relation = RELATIONS.get(cells.get("与户主关系", ""))
+    if cells.get("与户主关系") and relation is None:
+        problem("与户主关系", f"{cells['与户主关系']!r} is not one of {'、'.join(RELATIONS)}")
+    residence = RESIDENCE_TYPES.get(cells.get("人口类型", ""))
+    if cells.get("人口类型") and residence is None:
+        problem("人口类型", f"{cells['人口类型']!r} is not one of {'、'.join(RESIDENCE_TYPES)}")
+
+    sex = SEXES.get(cells.get("性别", ""), "")
+    if cells.get("性别") and not sex:
+        problem("性别", f"{cells['性别']!r} is not 男 or 女")
+    birth = None
+    if cells.get("出生日期"):
+        try:
+            birth = dt.date.fromisoformat(cells["出生日期"].replace("/", "-"))
+        except ValueError:
+            problem("出生日期", f"{cells['出生日期']!r} is not a date like 1980-02-15")
+    values, found = check_identity(
+        id_number=cells.get("身份证号", ""),
+        sex=sex,
+        birth_date=birth,
+        phone=cells.get("联系电话", ""),
+        today=today,
+    )
+    for name, reason in found.items():
+        if not (name == "sex" and cells.get("性别") and not sex):
+            problem(FIELD_COLUMNS[name], reason)
+    plain, sensitive = set(), []
+    for flag in (f for f in SEPARATORS.split(cells.get("特殊标识", "")) if f):
+        if flag in PLAIN:
+            plain.add(PLAIN[flag])
+        elif flag in SENSITIVE:
+            sensitive.append(SENSITIVE[flag])
+        else:
+            problem("特殊标识", f"{flag!r} is not one of {'、'.join([*PLAIN, *SENSITIVE])}")
+    if problems:
+        return None, problems
+    return RosterRow(
+        row=number,
+        building=cells["楼栋"],
+        entrance=entrance,
+        floor=floor,
+        room=cells["房号"],
+        head_name=cells["户主姓名"],
+        name=cells["姓名"],
+        relation=relation,
+        residence_type=residence,
+        id_number=values["id_number"],
+        phone=values["phone"],
+        sex=values["sex"],
+        birth_date=values["birth_date"],
+        plain_flags=plain,
+        sensitive_flags=sorted(sensitive),
+        tags=[t for t in SEPARATORS.split(cells.get("标签", "")) if t],
+    ), []
+
+
+def _whole_number(text: str, column: str, low: int, high: int, problem) -> int:
+    digits = text.removesuffix(column).removesuffix("单元").removesuffix("层").strip()
+    try:
+        value = int(digits)
+    except ValueError:
+        if text:
+            problem(column, f"{text!r} is not a whole number")
+        return 0
+    if not low <= value <= high:
+        problem(column, f"{value} is not between {low} and {high}")
+    return value
+
+
+def check_households(rows: list[RosterRow]) -> list[str]:
+    """Rules across rows: one head per dwelling, named as every row of it says, and no ID
+    number twice."""
+    problems: list[str] = []
+    by_dwelling: dict[tuple, list[RosterRow]] = {}
+    for row in rows:
+        by_dwelling.setdefault(row.dwelling_key, []).append(row)
+    for (building, entrance, room), members in by_dwelling.items():
+        where = f"{building}{entrance}单元{room}"
+        heads = [m for m in members if m.relation == Relation.HEAD]
+        names = {m.head_name for m in members}
+        floors = {m.floor for m in members}
+        if len(names) > 1:
+            problems.append(
+                f"row {members[0].row}, column 户主姓名: {where} has rows naming different "
+                f"heads ({'、'.join(sorted(names))})"
+            )
+        if len(floors) > 1:
+            problems.append(
+                f"row {members[0].row}, column 楼层: {where} is given on several floors"
+            )
+        if len(heads) != 1:
+            problems.append(
+                f"row {members[0].row}, column 与户主关系: {where} must have exactly one 户主, "
+                f"has {len(heads)}"
+            )
+        elif heads[0].name != heads[0].head_name:
+            problems.append(
+                f"row {heads[0].row}, column 姓名: the 户主 of {where} is "
+                f"{heads[0].head_name} in column 户主姓名"
+            )
+    first_row: dict[str, int] = {}
+    for row in rows:
+        if row.id_number and row.id_number in first_row:
+            first = first_row[row.id_number]
+            problems.append(f"row {row.row}, column 身份证号: the same ID number as row {first}")
+        elif row.id_number:
+            first_row[row.id_number] = row.row
+    return problems
+
+
+def to_bytes(rows: Iterable[list], fmt: str) -> bytes:
+    """A roster (header plus rows) as the bytes of an .xlsx or .csv file."""
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        import openpyxl
+
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet("花名册")
+        sheet.append(COLUMNS)
+        for row in rows:
+            sheet.append(row)
+        workbook.save(buffer)
+    elif fmt == "csv":
+        text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+    else:
+        raise RosterFormatError(f"a roster is written as xlsx or csv, not {fmt!r}")
+    return buffer.getvalue()
+
+
+def write(path: str | Path, rows: Iterable[list]) -> None:
+    """Write a roster as .xlsx or .csv, by the file's suffix."""
+    Path(path).write_bytes(to_bytes(rows, Path(path).suffix.lower().lstrip(".")))
+
+
+def write_template(path: str | Path) -> None:
+    write(path, [EXAMPLE])

@@ -1,0 +1,174 @@
+/* Grid maps: every element with class "map" and a data-geojson URL becomes a Leaflet map.
+ *
+ * data-geojson       GeoJSON endpoint of the grids to draw (the API's /grids.geojson)
+ * data-focus         code of the grid to outline more strongly and zoom to
+ * data-kind-select   id of a <select> whose value filters by grid kind
+ * data-measure-select id of a <select> choosing what colours the grids: households,
+ *                    minutes or gap (needs the properties of /api/map/grids.geojson)
+ * data-legend        id of the element that shows the colour legend
+ * data-route         JSON list of [lon, lat] stops of a visiting order, drawn in order
+ * data-follow-view   reload the grids in view (bbox) after each pan or zoom
+ * data-empty         text shown when nothing has a boundary
+ * Clicking a grid opens its page. Base tiles come from the settings in #map-settings;
+ * without any, the grids are drawn on a blank base, which works offline.
+ */
+(function () {
+  "use strict";
+
+  const KIND_STYLE = {
+    community: { color: "#c0392b", weight: 3, fillOpacity: 0.03 },
+    general: { color: "#1d5fa8", weight: 2, fillOpacity: 0.08 },
+    micro: { color: "#2e7d32", weight: 1, fillOpacity: 0.12 },
+    dedicated: { color: "#8e44ad", weight: 2, fillOpacity: 0.2, dashArray: "4 3" },
+  };
+
+  // Colour ramps for the measures; each step is [upper bound (included), colour, legend].
+  const MEASURES = {
+    households: [[30, "#deebf7", "≤30"], [50, "#9ecae1", "30–50"], [70, "#4292c6", "50–70"],
+      [100, "#2171b5", "70–100"], [Infinity, "#08306b", ">100"]],
+    minutes: [[90, "#c7e9c0", "≤90"], [120, "#74c476", "90–120"], [150, "#31a354", "120–150"],
+      [180, "#fd8d3c", "150–180"], [Infinity, "#d7301f", ">180"]],
+  };
+
+  function measureColour(measure, properties) {
+    if (measure === "gap") {
+      const gap = properties.workers === 0 || !properties.party_org;
+      return gap ? "#d7301f" : "#74c476";
+    }
+    const value = properties[measure];
+    if (value === null || value === undefined) return "#bbbbbb";
+    return MEASURES[measure].find((step) => value <= step[0])[1];
+  }
+
+  function legendHtml(measure) {
+    if (measure === "gap") {
+      return '<i style="background:#d7301f"></i>无网格员或党组织<i style="background:#74c476"></i>已覆盖';
+    }
+    if (!MEASURES[measure]) return "";
+    return MEASURES[measure].map((s) => `<i style="background:${s[1]}"></i>${s[2]}`).join("");
+  }
+
+  function settings() {
+    const node = document.getElementById("map-settings");
+    return node ? JSON.parse(node.textContent) : {};
+  }
+
+  function addBaseLayer(map, config) {
+    if (config.tiandituKey) {
+      const key = encodeURIComponent(config.tiandituKey);
+      const layer = (name) => L.tileLayer(
+        `https://t{s}.tianditu.gov.cn/${name}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0` +
+        `&LAYER=${name}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}` +
+        `&TILECOL={x}&tk=${key}`,
+        { subdomains: "01234567", maxZoom: 18, attribution: "© 天地图" });
+      layer("vec").addTo(map);
+      layer("cva").addTo(map);
+    } else if (config.tileUrl) {
+      L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution || "" }).addTo(map);
+    }
+  }
+
+  function gridUrl(code) {
+    return `/grids/${encodeURIComponent(code)}/`;
+  }
+
+  function initMap(element) {
+    const config = settings();
+    const map = L.map(element, { zoomSnap: 0.25 });
+    map.setView([30.66, 104.06], 10); // Chengdu until the grids arrive
+    addBaseLayer(map, config);
+    const focus = element.dataset.focus;
+    const measureSelect = element.dataset.measureSelect && document.getElementById(element.dataset.measureSelect);
+    const legend = element.dataset.legend && document.getElementById(element.dataset.legend);
+    const layer = L.geoJSON(null, {
+      style: (feature) => {
+        const style = Object.assign({}, KIND_STYLE[feature.properties.kind] || KIND_STYLE.general);
+        // Classes name each drawn grid, for styling and for the browser tests.
+        style.className = `grid grid-${feature.properties.kind} grid-${feature.properties.code}`;
+        if (feature.properties.code === focus) style.weight += 2;
+        const measure = measureSelect && measureSelect.value;
+        if (measure) {
+          // With every kind on the map, the measure fills the finest grids only; the
+          // larger ones stay as outlines around them.
+          const kind = feature.properties.kind;
+          const finest = kind === "micro" || (measure === "gap" && kind === "dedicated");
+          const filled = (kindSelect && kindSelect.value) || finest;
+          style.fillColor = measureColour(measure, feature.properties);
+          style.fillOpacity = filled ? 0.65 : 0;
+        }
+        return style;
+      },
+      onEachFeature: (feature, featureLayer) => {
+        const p = feature.properties;
+        const figures = p.households === undefined ? "" :
+          `<br>${p.households} 户` + (p.minutes ? ` · ${Math.round(p.minutes)} 分钟` : "") +
+          ` · 网格员 ${p.workers} · ${p.party_org ? "有" : "无"}党组织`;
+        featureLayer.bindTooltip(`${p.name}<br>${p.code}${figures}`, { sticky: true });
+        if (p.kind === "micro" || p.kind === "general" || p.kind === "dedicated") {
+          // The code's own segment(s) as a label, shown when zoomed in far enough to read.
+          const label = p.code.split("-").slice(1).join("-");
+          featureLayer.bindTooltip(label, {
+            permanent: true, direction: "center", className: `grid-label grid-label-${p.kind}`,
+          });
+        }
+        featureLayer.on("click", () => { window.location.href = gridUrl(p.code); });
+      },
+    }).addTo(map);
+    const note = L.DomUtil.create("div", "map-note", element);
+    const labelZoom = () => {
+      element.classList.toggle("labels-micro", map.getZoom() >= 16);
+      element.classList.toggle("labels-general", map.getZoom() >= 14 && map.getZoom() < 16);
+    };
+    map.on("zoomend", labelZoom);
+    labelZoom();
+    note.hidden = true;
+    const kindSelect = element.dataset.kindSelect && document.getElementById(element.dataset.kindSelect);
+    let firstLoad = true;
+
+    function load() {
+      const url = new URL(element.dataset.geojson, window.location.origin);
+      if (kindSelect && kindSelect.value) url.searchParams.set("kind", kindSelect.value);
+      if (element.dataset.followView && !firstLoad) {
+        const b = map.getBounds();
+        url.searchParams.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(","));
+      }
+      fetch(url, { credentials: "same-origin" })
+        .then((response) => response.json())
+        .then((collection) => {
+          layer.clearLayers();
+          layer.addData(collection);
+          const drawn = collection.features.filter((f) => f.geometry).length;
+          note.hidden = drawn > 0;
+          note.textContent = element.dataset.empty || "";
+          if (firstLoad && drawn > 0) {
+            const focused = layer.getLayers().find((l) => l.feature.properties.code === focus);
+            map.fitBounds((focused || layer).getBounds(), { padding: [12, 12] });
+          }
+          element.dataset.features = String(drawn);
+          firstLoad = false;
+        });
+    }
+
+    if (element.dataset.route) {
+      const stops = JSON.parse(element.dataset.route).map(([lon, lat]) => [lat, lon]);
+      L.polyline(stops, { color: "#c0392b", weight: 2, dashArray: "5 4" }).addTo(map);
+      stops.forEach((stop, index) => L.marker(stop, {
+        icon: L.divIcon({ className: "route-label", html: String(index + 1), iconSize: [20, 20] }),
+      }).addTo(map));
+      element.dataset.routeStops = String(stops.length);
+    }
+    if (measureSelect) {
+      measureSelect.addEventListener("change", () => {
+        layer.setStyle(layer.options.style);
+        if (legend) legend.innerHTML = legendHtml(measureSelect.value);
+      });
+    }
+    if (kindSelect) kindSelect.addEventListener("change", load);
+    if (element.dataset.followView) map.on("moveend", () => { if (!firstLoad) load(); });
+    load();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll(".map[data-geojson]").forEach(initMap);
+  });
+})();

@@ -1,0 +1,41 @@
+import pytest
+
+from finegrid.accounts.models import AuditEntry
+from tests.registry_data import LI
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_staff_unmask_one_person_with_a_reason(world, registry, page, screenshot, log_in):
+    log_in(page, "community_staff")
+    page.goto(f"/households/{registry.zhang.pk}/")
+    row = page.locator("tr", has_text="李梅")
+    assert row.locator("[data-testid=id-number]").inner_text() == LI[:6] + "********" + LI[-4:]
+    assert LI not in page.content()
+    row.locator("input[name=reason]").fill("核实残疾人补贴")
+    row.locator("button", has_text="查看明文").click()
+    row.locator("[data-testid=unmasked]").wait_for()
+    assert LI in row.inner_text()
+    assert "残疾人" in row.inner_text()
+    assert AuditEntry.objects.filter(action="unmask", reason="核实残疾人补贴").count() == 1
+    screenshot(page, "household-page")
+
+
+def test_a_micro_grid_worker_on_a_phone_sees_masked_contacts_of_their_micro_grid(
+    world, registry, chromium, live_server, log_in
+):
+    context = chromium.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
+    page = context.new_page()
+    log_in(page, "micro_worker")
+    page.goto(f"/households/{registry.zhang.pk}/")
+    phone = page.locator("tr", has_text="李梅").locator("[data-testid=phone]")
+    assert phone.is_visible()
+    assert phone.inner_text() == "139****1234"
+    assert page.locator("button", has_text="查看明文").count() == 0
+    assert page.goto(f"/households/{registry.wang.pk}/").status == 404
+    context.close()

@@ -1,0 +1,128 @@
+"""Every API operation: anonymous callers get 401; each resource's detail answers in scope,
+404 out of scope (exactly like a missing id) and 403 to a role that may not change it."""
+
+import json
+import re
+
+import pytest
+
+from finegrid.api import api
+from finegrid.org.actions import do_assign_worker, do_create_party_org
+from finegrid.people.models import Person
+from finegrid.territory.models import Building, Dwelling
+
+FILLERS = {"code": "510116001005", "ref": "x", "grid_id": "1"}
+
+
+def operations():
+    schema = api.get_openapi_schema()
+    for path, methods in schema["paths"].items():
+        for method in methods:
+            if path.endswith(("openapi.json", "/docs")):
+                continue
+            url = re.sub(r"\{(\w+)\}", lambda m: FILLERS.get(m.group(1), "1"), path)
+            yield method, url
+
+
+@pytest.mark.parametrize(("method", "url"), list(operations()))
+def test_anonymous_callers_are_refused(client, db, method, url):
+    if method in ("get", "delete"):
+        response = getattr(client, method)(url)
+    else:
+        response = getattr(client, method)(url, data="{}", content_type="application/json")
+    assert response.status_code == 401, (method, url)
+
+
+@pytest.fixture
+def resources(world, registry):
+    """One object of each resource in community A, and its twin in community C."""
+    foreign_building = Building.objects.create(
+        ref="510104017001-B0001",
+        name="1栋",
+        community=world.grids.other_district.community,
+        grid=world.grids.other_district,
+        path=world.grids.other_district.path,
+    )
+    return {
+        "compound": None,
+        "building": (Dwelling.objects.get(room="502").building.ref, foreign_building.ref),
+        "household": (registry.zhang.pk, None),
+        "dwelling": (Dwelling.objects.get(room="502").pk, None),
+        "person": (Person.objects.get(name="李梅").pk, None),
+        "party_org": (
+            do_create_party_org(None, world.grids.general.parent).pk,
+            do_create_party_org(None, world.grids.other_district.parent).pk,
+        ),
+        "worker": (
+            do_assign_worker(None, world.grids.micro, role="micro_worker", name="甲").pk,
+            do_assign_worker(None, world.grids.other_district, role="grid_worker", name="乙").pk,
+        ),
+    }
+
+
+DETAILS = {
+    "building": "/api/buildings/{}",
+    "household": "/api/households/{}",
+    "person": "/api/persons/{}",
+    "party_org": "/api/party-orgs/{}",
+    "worker": "/api/workers/{}",
+}
+
+
+@pytest.mark.parametrize("resource", sorted(DETAILS))
+def test_details_in_scope_and_out_of_scope(world, resources, login, resource):
+    mine, theirs = resources[resource]
+    staff = login(world.users.community_staff)
+    assert staff.get(DETAILS[resource].format(mine)).status_code == 200
+    if theirs is not None:
+        foreign = staff.get(DETAILS[resource].format(theirs))
+        missing = staff.get(
+            DETAILS[resource].format("999999" if resource != "building" else "nope")
+        )
+        assert foreign.status_code == missing.status_code == 404
+    outsider = login(world.users.outsider)
+    assert outsider.get(DETAILS[resource].format(mine)).status_code == 404
+
+
+WRITES = [
+    ("patch", "/api/buildings/{building}", {"name": "改名"}),
+    (
+        "post",
+        "/api/dwellings",
+        {"building": "{building}", "entrance": 1, "floor": 2, "room": "299"},
+    ),
+    ("patch", "/api/dwellings/{dwelling}", {"use": "office"}),
+    ("post", "/api/persons", {"household": "{household}", "name": "新生儿", "sex": "F"}),
+    ("patch", "/api/persons/{person}", {"name": "李梅梅"}),
+    ("patch", "/api/party-orgs/{party_org}", {"name": "新名称"}),
+    ("post", "/api/workers/{worker}/end", {}),
+]
+
+
+@pytest.mark.parametrize(("method", "template", "body"), WRITES)
+def test_writes_need_a_role_that_may_change(world, resources, login, method, template, body):
+    ids = {name: pair[0] for name, pair in resources.items() if pair}
+    url = template.format(**ids)
+    payload = {
+        k: (ids[v[1:-1]] if isinstance(v, str) and v.startswith("{") else v)
+        for k, v in body.items()
+    }
+    worker = login(world.users.micro_worker)
+    refused = getattr(worker, method)(
+        url, data=json.dumps(payload), content_type="application/json"
+    )
+    assert refused.status_code in (403, 404), url
+    staff = login(world.users.community_staff)
+    allowed = getattr(staff, method)(url, data=json.dumps(payload), content_type="application/json")
+    assert allowed.status_code in (200, 201), (url, allowed.content)
+
+
+def test_a_grid_worker_may_not_write_protected_fields(world, registry, login):
+    li = Person.objects.get(name="李梅")
+    response = login(world.users.grid_worker).patch(
+        f"/api/persons/{li.pk}",
+        data=json.dumps({"phone": "13700001111"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "may not change ID numbers, phones or sensitive flags" in response.json()["detail"]

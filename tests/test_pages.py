@@ -1,0 +1,44 @@
+from tests.conftest import COMMUNITY_A
+
+
+def test_pages_need_login(world, client):
+    for url in ["/", "/map/", f"/grids/{COMMUNITY_A}-001/", f"/areas/{COMMUNITY_A}/", "/audit/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith("/login/?next=")
+
+
+def test_grid_page_shows_the_chain_and_children(world, login):
+    client = login(world.users.community_staff)
+    page = client.get(f"/grids/{COMMUNITY_A}-001/").content.decode()
+    assert "第001网格" in page
+    assert f"{COMMUNITY_A}-001-01" in page
+    assert f'href="/areas/{COMMUNITY_A}/"' in page
+    # The street is outside a community worker's scope: named, not linked.
+    assert "东升街道" in page
+    assert 'href="/areas/510116001/"' not in page
+    assert "变更记录" in page
+
+
+def test_out_of_scope_pages_are_404_like_missing_ones(world, login):
+    client = login(world.users.micro_worker)
+    assert client.get(f"/grids/{COMMUNITY_A}-001-01/").status_code == 200
+    assert client.get(f"/grids/{COMMUNITY_A}-001-02/").status_code == 404
+    assert client.get(f"/grids/{COMMUNITY_A}-001-99/").status_code == 404
+    assert client.get(f"/areas/{COMMUNITY_A}/").status_code == 404
+    assert "变更记录" not in client.get(f"/grids/{COMMUNITY_A}-001-01/").content.decode()
+
+
+def test_each_role_lands_on_what_it_needs(world, login):
+    assert login(world.users.street_staff).get("/").url == "/cockpit/"
+    assert login(world.users.micro_worker).get("/").url == f"/grids/{COMMUNITY_A}-001-01/route/"
+    assert login(world.users.grid_worker).get("/").url == f"/grids/{COMMUNITY_A}-001/"
+    page = login(world.users.partner).get("/").content.decode()
+    assert "五洞桥社区居委会" in page
+    assert f'href="/areas/{COMMUNITY_A}/"' in page
+
+
+def test_english_pages(world, login):
+    client = login(world.users.community_staff)
+    page = client.get("/map/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Grid map" in page

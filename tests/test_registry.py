@@ -1,0 +1,109 @@
+import pytest
+
+from finegrid.accounts.models import AuditEntry
+from finegrid.errors import InvalidInput
+from finegrid.people import protect
+from finegrid.people.actions import do_import_roster, do_unmask_person, sensitive_flags_of
+from finegrid.people.models import Household, Person
+from finegrid.territory.models import Building, Dwelling
+from tests.conftest import COMMUNITY_A
+from tests.registry_data import LI, ROSTER, ZHANG, rows
+
+
+def test_roster_import_creates_places_households_and_sealed_people(world):
+    report = do_import_roster(None, COMMUNITY_A, rows())
+    assert report.rows == 4
+    assert report.buildings_created == 1
+    assert report.dwellings_created == 2
+    assert report.households == {"created": 2, "existing": 0}
+    assert report.persons == {"created": 4, "updated": 0, "unchanged": 0}
+    building = Building.objects.get(community__code=COMMUNITY_A, name="3栋")
+    assert (building.floors, building.entrances) == (5, 2)
+    zhang = Person.objects.get(name="张建国")
+    assert zhang.household.head == zhang
+    assert zhang.id_number_masked == ZHANG[:6] + "********" + ZHANG[-4:]
+    assert zhang.phone_masked == "138****8000"
+    assert zhang.sex == "M"
+    assert str(zhang.birth_date) == "1980-02-15"
+    assert zhang.veteran
+    assert zhang.party_member
+    assert ZHANG not in zhang.id_number_enc
+    assert protect.decrypt(zhang.id_number_enc) == ZHANG
+    li = Person.objects.get(name="李梅")
+    assert protect.decrypt(li.phone_enc) == "13900001234"
+    assert sensitive_flags_of(li) == ["disabled"]
+    child = Person.objects.get(name="张小雨")
+    assert (child.id_number_masked, child.sex, child.relation) == ("", "F", "child")
+    assert (
+        Household.objects.get(head__name="王秀英").path
+        == building.path
+        == f"51/5101/510116/510116001/{COMMUNITY_A}"
+    )
+
+
+def test_reimporting_the_same_roster_changes_nothing(world):
+    do_import_roster(None, COMMUNITY_A, rows())
+    audit_rows = AuditEntry.objects.count()
+    stored = list(Person.objects.values_list("id_number_enc", "sensitive_enc").order_by("pk"))
+    report = do_import_roster(None, COMMUNITY_A, rows())
+    assert report.persons == {"created": 0, "updated": 0, "unchanged": 4}
+    assert report.households == {"created": 0, "existing": 2}
+    assert (report.buildings_created, report.dwellings_created) == (0, 0)
+    assert AuditEntry.objects.count() == audit_rows
+    assert (
+        list(Person.objects.values_list("id_number_enc", "sensitive_enc").order_by("pk")) == stored
+    )
+
+
+def test_a_changed_row_updates_only_that_person(world):
+    do_import_roster(None, COMMUNITY_A, rows())
+    changed = [dict(r) for r in ROSTER]
+    changed[1]["联系电话"] = "13700007777"
+    changed[3]["特殊标识"] = "独居老人"
+    report = do_import_roster(None, COMMUNITY_A, rows(changed))
+    assert report.persons == {"created": 0, "updated": 2, "unchanged": 2}
+    li = Person.objects.get(name="李梅")
+    assert li.phone_masked == "137****7777"
+    entry = AuditEntry.objects.filter(object_id=str(li.pk), action="update").get()
+    assert entry.before["phone_masked"] == "139****1234"
+    assert entry.after["phone_masked"] == "137****7777"
+    assert "13700007777" not in str(entry.after)
+    assert sensitive_flags_of(Person.objects.get(name="王秀英")) == []
+
+
+def test_a_broken_roster_reports_every_problem_and_writes_nothing(world):
+    broken = [dict(r) for r in ROSTER]
+    broken[0]["身份证号"] = ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1")
+    broken[1]["联系电话"] = "12345"
+    broken[2]["与户主关系"] = "表亲"
+    broken[3]["楼层"] = "五"
+    broken.append({**ROSTER[1], "姓名": "李梅二", "与户主关系": "户主", "身份证号": LI})
+    with pytest.raises(InvalidInput) as error:
+        do_import_roster(None, COMMUNITY_A, rows(broken))
+    assert error.value.problems == [
+        f"row 2, column 身份证号: check digit is {broken[0]['身份证号'][-1]}, expected {ZHANG[-1]}",
+        "row 3, column 联系电话: must be 11 digits starting with 13–19 (optionally +86)",
+        "row 4, column 与户主关系: '表亲' is not one of 户主、配偶、子女、父母、孙子女、兄弟姐妹、其他、本人",
+        "row 5, column 楼层: '五' is not a whole number",
+        "row 6, column 姓名: the 户主 of 3栋1单元502 is 张建国 in column 户主姓名",
+    ]
+    assert not Person.objects.exists()
+    assert not Dwelling.objects.exists()
+    assert ZHANG not in str(error.value)
+
+
+def test_unmasking_needs_the_permission_a_reason_and_is_audited(world):
+    do_import_roster(None, COMMUNITY_A, rows())
+    zhang = Person.objects.get(name="张建国")
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        do_unmask_person(world.users.grid_worker, zhang, "走访核实")
+    with pytest.raises(InvalidInput, match="reason: say why"):
+        do_unmask_person(world.users.community_staff, zhang, " ")
+    clear = do_unmask_person(world.users.community_staff, zhang, "办理高龄补贴核实身份")
+    assert clear == {"id_number": ZHANG, "phone": "13800008000", "sensitive_flags": []}
+    entry = AuditEntry.objects.get(action="unmask", object_id=str(zhang.pk))
+    assert entry.actor_label == "community_staff"
+    assert entry.reason == "办理高龄补贴核实身份"
+    assert ZHANG not in str(entry.after)

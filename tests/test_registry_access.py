@@ -1,0 +1,181 @@
+"""Scope, masking and audit on every path personal data can leave by."""
+
+import io
+import json
+
+import openpyxl
+
+from finegrid.accounts.models import AuditEntry
+from finegrid.cli import main
+from finegrid.people.models import Person
+from tests.registry_data import LI, WANG, ZHANG
+
+FULL = (ZHANG, LI, WANG, "13800008000", "13900001234")
+
+
+def assert_masked(text: str):
+    for value in FULL:
+        assert value not in text
+
+
+def test_placing_dwellings_carries_households_and_persons(world, registry):
+    assert registry.zhang.path == world.grids.micro.path
+    assert set(Person.objects.filter(household=registry.zhang).values_list("path", flat=True)) == {
+        world.grids.micro.path
+    }
+    assert registry.wang.path == world.grids.micro2.path
+    # 3栋 is split between two micro-grids: the building sits in their general grid.
+    building = registry.zhang.dwelling.building
+    building.refresh_from_db()
+    assert building.grid == world.grids.general
+
+
+def test_a_micro_grid_worker_reaches_only_their_own_micro_grid(world, registry, login):
+    client = login(world.users.micro_worker)
+    mine, theirs = registry.zhang, registry.wang
+    assert client.get(f"/api/households/{mine.pk}").status_code == 200
+    assert client.get(f"/api/households/{theirs.pk}").status_code == 404
+    assert client.get(f"/households/{theirs.pk}/").status_code == 404
+    wang = Person.objects.get(name="王秀英")
+    assert client.get(f"/api/persons/{wang.pk}").status_code == 404
+    by_name = client.get("/api/persons", {"name": "王"}).json()
+    assert by_name == {"items": [], "count": 0}
+    by_id = client.post(
+        "/api/persons/search", data={"id_number": WANG}, content_type="application/json"
+    )
+    assert by_id.json()["count"] == 0
+    assert "王秀英" not in client.post("/registry/search/", {"name": "王"}).content.decode()
+    export = client.get("/api/registry/export", {"area": world.grids.general.code})
+    assert export.status_code == 404  # the general grid is outside a micro-grid worker's scope
+    own = client.get("/api/registry/export", {"area": world.grids.micro.code, "format": "csv"})
+    text = own.content.decode("utf-8-sig")
+    assert "张建国" in text
+    assert "王秀英" not in text
+    names = {p["name"] for p in client.get("/api/persons").json()["items"]}
+    assert names == {"张建国", "李梅", "张小雨"}
+
+
+def test_search_by_whole_id_or_phone_in_scope(world, registry, login):
+    client = login(world.users.community_staff)
+
+    def search(**terms):
+        response = client.post("/api/persons/search", data=terms, content_type="application/json")
+        return [p["name"] for p in response.json()["items"]]
+
+    assert search(id_number=LI.lower()) == ["李梅"]
+    assert search(phone="139-0000-1234") == ["李梅"]
+    assert search(name="张") == ["张建国", "张小雨"]
+    page = client.post("/registry/search/", {"id_number": ZHANG}).content.decode()
+    assert "张建国" in page
+    assert_masked(page)
+
+
+def test_every_output_is_masked(world, registry, login):
+    client = login(world.users.community_staff)
+    zhang = Person.objects.get(name="张建国")
+    outputs = {
+        "household page": client.get(f"/households/{registry.zhang.pk}/").content.decode(),
+        "persons api": json.dumps(client.get("/api/persons").json(), ensure_ascii=False),
+        "person api": json.dumps(client.get(f"/api/persons/{zhang.pk}").json()),
+        "csv export": client.get(
+            "/api/registry/export", {"area": "510116001005", "format": "csv"}
+        ).content.decode("utf-8-sig"),
+        "page export": _xlsx_text(client.get("/registry/export/510116001005/").content),
+        "admin list": login(world.users.community_staff)
+        .get("/admin/people/person/")
+        .content.decode(),
+        "admin change": client.get(f"/admin/people/person/{zhang.pk}/change/").content.decode(),
+        "audit api": json.dumps(
+            client.get("/api/audit", {"page_size": 1000}).json(), ensure_ascii=False
+        ),
+    }
+    for where, text in outputs.items():
+        assert_masked(text)
+        assert "张建国" in text or where in ("person api", "audit api"), where
+    assert "510116********0037"[:6] in outputs["csv export"]
+    assert zhang.id_number_masked in outputs["household page"]
+    assert "138****8000" in outputs["persons api"]
+    assert "残疾人" not in outputs["household page"]
+    assert "（已隐藏）" in outputs["household page"]
+
+
+def _xlsx_text(content: bytes) -> str:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+    return "\n".join(
+        ",".join(str(c or "") for c in row) for row in sheet.iter_rows(values_only=True)
+    )
+
+
+def test_unmasking_is_audited_on_every_path(world, registry, login):
+    client = login(world.users.community_staff)
+    li = Person.objects.get(name="李梅")
+    response = client.post(
+        f"/api/persons/{li.pk}/unmask",
+        data={"reason": "核实残疾人补贴"},
+        content_type="application/json",
+    )
+    assert response.json() == {
+        "id_number": LI,
+        "phone": "13900001234",
+        "sensitive_flags": ["disabled"],
+    }
+    page = client.post(f"/persons/{li.pk}/unmask/", {"reason": "上门走访"}).content.decode()
+    assert LI in page
+    assert "残疾人" in page
+    entries = AuditEntry.objects.filter(action="unmask", object_id=str(li.pk)).order_by("id")
+    assert [e.reason for e in entries] == ["核实残疾人补贴", "上门走访"]
+    assert all(e.actor_label == "community_staff" for e in entries)
+    refused = client.post(f"/persons/{li.pk}/unmask/", {"reason": ""}).content.decode()
+    assert "reason: say why" in refused
+    assert entries.count() == 2
+    worker = login(world.users.grid_worker)
+    assert (
+        worker.post(
+            f"/api/persons/{li.pk}/unmask", data={"reason": "x1"}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+
+
+def test_unmasked_export_needs_permission_and_reason_and_audits_each_person(
+    world, registry, login, tmp_path, capsys
+):
+    client = login(world.users.community_staff)
+    refused = client.post("/registry/export/510116001005/", {"format": "csv", "reason": ""})
+    assert refused.status_code == 400
+    response = client.post(
+        "/registry/export/510116001005/", {"format": "csv", "reason": "民政核对"}
+    )
+    text = response.content.decode("utf-8-sig")
+    assert ZHANG in text
+    assert "残疾人" in text
+    assert (
+        AuditEntry.objects.filter(action="unmask", reason="unmasked export: 民政核对").count() == 4
+    )
+    assert (
+        login(world.users.grid_worker)
+        .post("/registry/export/510116001005-001/", {"reason": "走访"})
+        .status_code
+        == 403
+    )
+    target = tmp_path / "roster.xlsx"
+    assert (
+        main(["registry", "export", "--area", "510116001005", "-o", str(target), "--unmasked"]) == 1
+    )
+    assert "reason: say why" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_a_resident_sees_only_their_own_household(world, registry, login):
+    zhang = Person.objects.get(name="张建国")
+    zhang.user = world.users.resident
+    zhang.save(update_fields=["user"])
+    client = login(world.users.resident)
+    assert client.get(f"/api/households/{registry.zhang.pk}").status_code == 200
+    li = Person.objects.get(name="李梅")
+    assert client.get(f"/api/persons/{li.pk}").json()["phone"] == "139****1234"
+    from finegrid.people.actions import do_add_person
+
+    neighbour = do_add_person(None, registry.wang, name="赵强", relation="other", sex="M")
+    assert client.get(f"/api/persons/{neighbour.pk}").status_code == 404
+    assert client.get("/api/households").json()["count"] == 1
