@@ -8,16 +8,19 @@ output applied to the grid tree.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from shapely.geometry import mapping
 
 from finegrid import divide, synth
-from finegrid.divide.io import micro_grid_feature
+from finegrid.divide import io as divide_io
 from finegrid.people.actions import do_import_roster
 from finegrid.people.roster import COLUMNS
 from finegrid.territory import geometry as geo
+from finegrid.territory import queries
 from finegrid.territory.actions import (
     do_apply_division,
     do_import_buildings,
@@ -179,26 +182,18 @@ def _describe_compounds(community: synth.CommunityData) -> None:
 
 
 def division_tasks(community: synth.CommunityData) -> list[divide.GridTask]:
-    """One task per general grid: its residential buildings and its boundary."""
-    by_grid: dict[str, list[divide.Building]] = {g.code: [] for g in community.general_grids}
-    for building in community.buildings:
-        if building.households and not building.dedicated_grid:
-            by_grid[building.general_grid].append(
-                divide.Building(
-                    id=building.id,
-                    households=building.households,
-                    geometry=building.footprint,
-                    floors=building.floors,
-                    entrances=building.entrances,
-                    elevator=building.elevator,
-                    compound=building.compound or None,
-                    general_grid=building.general_grid,
-                )
-            )
-    boundaries = {g.code: g.boundary for g in community.general_grids}
-    return [
-        divide.GridTask(code, buildings, boundaries[code]) for code, buildings in by_grid.items()
-    ]
+    """One task per general grid, read from the registry exactly as
+    `finegrid registry buildings export` writes it — so that a later re-division from
+    the exports starts from the same input and keeps every code."""
+    area = AdminArea.objects.get(code=community.division.code)
+    generals = {g.code: g.shape for g in Grid.objects.filter(community=area, kind=GridKind.GENERAL)}
+    buildings = queries.buildings(None).filter(community=area).order_by("ref")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "buildings.geojson"
+        path.write_text(queries.building_features(buildings), encoding="utf-8")
+        read = divide_io.read_buildings(path)
+    groups = divide_io.group_buildings(read, generals, community_level=False, default_code="")
+    return [divide.GridTask(code, groups.get(code, []), shape) for code, shape in generals.items()]
 
 
 def divide_and_apply(
@@ -216,5 +211,5 @@ def divide_and_apply(
             for micro in division.micro_grids:
                 report.micro_grids += 1
                 report.over_window += micro.minutes > profile.window_minutes
-                features.append(json.loads(micro_grid_feature(micro)))
+                features.append(json.loads(divide_io.micro_grid_feature(micro)))
     do_apply_division(None, features)
