@@ -12,6 +12,7 @@ tables, which rejects today's codes for people born before their district was cr
 from __future__ import annotations
 
 import datetime
+import operator
 import re
 
 ID_LENGTH = 18
@@ -29,7 +30,7 @@ def id_check_digit(first17: str) -> str:
     """The check character for the first 17 digits of an ID number."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
         raise ValueError(f"expected 17 digits, got {first17!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), ID_WEIGHTS))
     return ID_CHECK_CHARACTERS[total % 11]
 
 

@@ -140,7 +140,7 @@ class AuditEntry(models.Model):
     """
 
     time = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-    actor_id = models.BigIntegerField(_("操作人 ID"), null=True, blank=True, db_index=True)
+    actor_id = models.BigIntegerField(_("操作人 ID"), null=True, blank=True)
     actor_label = models.CharField(_("操作人"), max_length=200)
     action = models.CharField(_("操作"), max_length=16, choices=AuditAction.choices)
     object_type = models.CharField(_("对象类型"), max_length=64)

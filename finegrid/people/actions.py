@@ -73,11 +73,14 @@ PERSON_EDITABLE = (
 # --- Sealing personal data ---------------------------------------------------------------------
 
 
-def sealed(id_number: str, phone: str, sensitive_flags: list[str]) -> dict:
-    """The stored form of a person's protected fields (the keys of SEALED_FIELDS)."""
+def sealed(
+    id_number: str, phone: str, sensitive_flags: list[str], id_hash: str | None = None
+) -> dict:
+    """The stored form of a person's protected fields (the keys of SEALED_FIELDS);
+    ``id_hash`` spares recomputing a lookup hash the caller already has."""
     return {
         "id_number_enc": protect.encrypt(id_number),
-        "id_number_hash": protect.lookup_hash("id", id_number),
+        "id_number_hash": protect.lookup_hash("id", id_number) if id_hash is None else id_hash,
         "id_number_masked": identity.mask_id_number(id_number) if id_number else "",
         "phone_enc": protect.encrypt(phone),
         "phone_hash": protect.lookup_hash("phone", phone),
@@ -363,10 +366,11 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
             )
     if problems:
         raise InvalidInput(problems)
-    return _write_roster(actor, community, rows, buildings)
+    hashes = {row.row: id_hash for id_hash, row in id_hashes.items()}
+    return _write_roster(actor, community, rows, buildings, hashes)
 
 
-def _write_roster(actor, community, rows, buildings) -> RosterReport:
+def _write_roster(actor, community, rows, buildings, hashes: dict[int, str]) -> RosterReport:
     """Write checked rows. Places are few and go through the ORM; dwellings, households
     and persons can number in the hundreds of thousands and go in through finegrid.bulk,
     each with its 'create' audit row."""
@@ -475,7 +479,9 @@ def _write_roster(actor, community, rows, buildings) -> RosterReport:
                     "ref": None,
                     "user_id": None,
                     **plain,
-                    **sealed(row.id_number, row.phone, row.sensitive_flags),
+                    **sealed(
+                        row.id_number, row.phone, row.sensitive_flags, hashes.get(row.row, "")
+                    ),
                 }
                 new_people.append(values)
                 if row.relation == Relation.HEAD and household is None:

@@ -131,7 +131,8 @@ class Person(models.Model):
         _("人口类型"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.PERMANENT
     )
     id_number_enc = models.TextField(blank=True)
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Looked up through the unique index of the constraint below.
+    id_number_hash = models.CharField(max_length=64, blank=True)
     id_number_masked = models.CharField(_("身份证号"), max_length=18, blank=True)
     phone_enc = models.TextField(blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True)

@@ -49,8 +49,9 @@ def _keys() -> tuple[int, dict[int, AESGCM]]:
 
 
 @functools.cache
-def _lookup_key() -> bytes:
-    return base64.b64decode(settings.LOOKUP_HASH_KEY)
+def _lookup_hmac():
+    """The keyed HMAC state, copied per value (cheaper than keying it each time)."""
+    return hmac.new(base64.b64decode(settings.LOOKUP_HASH_KEY), digestmod=hashlib.sha256)
 
 
 def primary_key_id() -> int:
@@ -89,4 +90,6 @@ def lookup_hash(kind: str, value: str) -> str:
     """Keyed hash for exact-match search; ``kind`` keeps ID and phone spaces apart."""
     if not value:
         return ""
-    return hmac.new(_lookup_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    keyed = _lookup_hmac().copy()
+    keyed.update(f"{kind}:{value}".encode())
+    return keyed.hexdigest()
