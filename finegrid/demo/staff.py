@@ -147,19 +147,24 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
             enrolments.append((org, person, role))
     counts["members"] = do_enroll_members(None, enrolments)
 
+    def assign_resident(grid: Grid, role: str, home: Grid) -> None:
+        person = _residents(home).first() or _residents(home, adults_only=False).first()
+        if person is not None:
+            do_assign_worker(
+                None,
+                grid,
+                role=role,
+                person=person,
+                phone=_phone(person),
+                user=accounts.get(grid.code),
+            )
+            counts["workers"] += 1
+
     for grid in grids:
         if grid.kind == GridKind.GENERAL:
-            person = _residents(grid.children.order_by("code").first() or grid).first()
-            if person is not None:
-                do_assign_worker(
-                    None,
-                    grid,
-                    role=WorkerRole.GRID_WORKER,
-                    person=person,
-                    phone=_phone(person),
-                    user=accounts.get(grid.code),
-                )
-                counts["workers"] += 1
+            assign_resident(
+                grid, WorkerRole.GRID_WORKER, grid.children.order_by("code").first() or grid
+            )
         elif grid.kind == GridKind.DEDICATED:
             do_assign_worker(
                 None, grid, role=WorkerRole.DEDICATED_WORKER, name=f"{grid.name}联络员"
@@ -167,20 +172,9 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
             counts["workers"] += 1
     micro_grids = of_kind[GridKind.MICRO]
     for index, grid in enumerate(micro_grids):
-        if grid.pk in no_worker:
-            continue
-        home = micro_grids[index - 1] if grid.pk in elsewhere else grid
-        person = _residents(home).first() or _residents(home, adults_only=False).first()
-        if person is not None:
-            do_assign_worker(
-                None,
-                grid,
-                role=WorkerRole.MICRO_WORKER,
-                person=person,
-                phone=_phone(person),
-                user=accounts.get(grid.code),
-            )
-            counts["workers"] += 1
+        if grid.pk not in no_worker:
+            home = micro_grids[index - 1] if grid.pk in elsewhere else grid
+            assign_resident(grid, WorkerRole.MICRO_WORKER, home)
     return counts
 
 

@@ -376,6 +376,16 @@ def do_delete_grid(actor, grid: Grid) -> None:
 # --- GeoJSON import --------------------------------------------------------------------------
 
 
+def features_of(collection) -> list:
+    """The features of a GeoJSON FeatureCollection, or the error saying it is none."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise InvalidInput("file: not a GeoJSON FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise InvalidInput("file: 'features' must be a list")
+    return features
+
+
 @dataclass
 class GridImportReport:
     created: int = 0
@@ -396,11 +406,7 @@ def do_import_grids(actor, collection: dict) -> GridImportReport:
     """
     require(actor, "territory.add_grid")
     require(actor, "territory.change_grid")
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise InvalidInput("file: not a GeoJSON FeatureCollection")
-    features = collection.get("features")
-    if not isinstance(features, list):
-        raise InvalidInput("file: 'features' must be a list")
+    features = features_of(collection)
 
     codes_in_file = [
         (f.get("properties") or {}).get("code") for f in features if isinstance(f, dict)
@@ -571,11 +577,7 @@ def do_import_buildings(actor, collection: dict, community_code: str | None = No
     dwellings_per_floor) and is placed in its ``general_grid`` when that grid exists."""
     require(actor, "territory.add_building")
     require(actor, "territory.change_building")
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise InvalidInput("file: not a GeoJSON FeatureCollection")
-    features = collection.get("features")
-    if not isinstance(features, list):
-        raise InvalidInput("file: 'features' must be a list")
+    features = features_of(collection)
     fixed_community = None
     if community_code:
         fixed_community = _communities_for(actor, {community_code.ljust(12, "0")}).get(
