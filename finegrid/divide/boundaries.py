@@ -106,7 +106,18 @@ def grid_polygons(
         members[group].append(shape)
         if index < len(unowned):
             received[group].append(int(unowned[index]))
-    return [shapely.union_all(shapes) for shapes in members], received
+    return [_union(shapes) for shapes in members], received
+
+
+def _union(cells: list[BaseGeometry]) -> BaseGeometry:
+    """The union of cells of one diagram. They tile without overlapping, so the much
+    faster coverage union usually applies; where clipping left edges noded differently
+    it refuses or returns an invalid shape, and the full union takes over."""
+    try:
+        union = shapely.coverage_union_all(cells)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(cells)
+    return union if union.is_valid else shapely.union_all(cells)
 
 
 def _stray_owners(strays: list[Polygon], placed: list[tuple[BaseGeometry, int]]) -> list[int]:

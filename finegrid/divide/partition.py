@@ -59,6 +59,7 @@ class Partitioner:
         self.compounds = compounds
         self.previous = previous
         self.rng = np.random.default_rng(seed)
+        self._route_minutes: dict[tuple[frozenset[int], str], float] = {}
 
     def solve(self) -> list[list[int]]:
         if self.previous is None:
@@ -331,7 +332,12 @@ class Partitioner:
         return float(self.workload.residual_minutes[list(group)].sum())
 
     def _minutes(self, group: Sequence[int], effort: str = "nearest") -> float:
-        return self.workload.route(group, effort).minutes
+        """Route minutes, remembered: the improvement steps ask about the same groups
+        again and again."""
+        key = (frozenset(group), effort)
+        if key not in self._route_minutes:
+            self._route_minutes[key] = self.workload.route(group, effort).minutes
+        return self._route_minutes[key]
 
     def _connected_pieces(self, nodes: list[int]) -> list[list[int]]:
         members = set(nodes)

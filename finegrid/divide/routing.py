@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_TWO_OPT_PASSES = 8
+MAX_TWO_OPT_MOVES_PER_POINT = 4
+"""2-opt stops after this many moves per point even if it could still shorten the walk."""
 HILBERT_ORDER = 16
 """Bits per axis of the Hilbert curve: a 65,536-cell side, centimetres on a grid."""
 
@@ -23,15 +24,55 @@ def path_length(points: np.ndarray) -> float:
     return float(np.hypot(*np.diff(points, axis=0).T).sum())
 
 
-def visiting_order(points: np.ndarray, *, improve: bool = True) -> np.ndarray:
-    """Indices of ``points`` in nearest-neighbour order, improved by 2-opt unless
-    ``improve`` is false."""
+def distance_matrix(points: np.ndarray) -> np.ndarray:
+    """Straight-line metres between every pair of points."""
+    return np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+
+
+def nearest_neighbour_order(points: np.ndarray, distances: np.ndarray) -> np.ndarray:
+    """Indices of ``points`` in nearest-neighbour order from the westernmost point."""
     count = len(points)
     if count <= 2:
         return np.arange(count)
-    distances = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    order = _nearest_neighbour(distances, int(np.lexsort((-points[:, 1], points[:, 0]))[0]))
-    return _two_opt(distances, order) if improve and count > 3 else order
+    remaining = distances.copy()
+    current = int(np.lexsort((-points[:, 1], points[:, 0]))[0])
+    remaining[:, current] = np.inf
+    order = np.empty(count, dtype=np.intp)
+    order[0] = current
+    for step in range(1, count):
+        current = int(remaining[current].argmin())
+        remaining[:, current] = np.inf
+        order[step] = current
+    return order
+
+
+def two_opt(distances: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Improve an open walk by 2-opt: reverse the stretch order[i..j] whose reversal
+    shortens the walk most, until none does. All gains are computed at once."""
+    count = len(order)
+    if count <= 3:
+        return order
+    order = order.copy()
+    # A virtual point at distance 0 from all others leaves both ends of the walk free.
+    padded = np.zeros((count + 1, count + 1))
+    padded[:count, :count] = distances
+    free_end = np.array([count])
+    stretches = np.triu(np.ones((count, count), dtype=bool), k=1)
+    for _ in range(MAX_TWO_OPT_MOVES_PER_POINT * count):
+        before = np.concatenate((free_end, order[:-1]))
+        after = np.concatenate((order[1:], free_end))
+        gain = (
+            padded[before, order][:, None]
+            + padded[order, after][None, :]
+            - padded[before[:, None], order[None, :]]
+            - padded[order[:, None], after[None, :]]
+        )
+        gain[~stretches] = 0.0
+        first, last = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if gain[first, last] <= 1e-9:
+            break
+        order[first : last + 1] = order[first : last + 1][::-1]
+    return order
 
 
 def hilbert_index(points: np.ndarray) -> np.ndarray:
@@ -55,40 +96,3 @@ def hilbert_index(points: np.ndarray) -> np.ndarray:
         x, y = np.where(flip, y, x), np.where(flip, x, y)
         step >>= 1
     return index
-
-
-def _nearest_neighbour(distances: np.ndarray, start: int) -> np.ndarray:
-    count = len(distances)
-    remaining = distances.copy()
-    remaining[:, start] = np.inf
-    order = np.empty(count, dtype=np.intp)
-    order[0] = current = start
-    for step in range(1, count):
-        current = int(remaining[current].argmin())
-        remaining[:, current] = np.inf
-        order[step] = current
-    return order
-
-
-def _two_opt(distances: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Reverse order[i..j] whenever that shortens the open walk (first best j per i)."""
-    count = len(order)
-    for _ in range(MAX_TWO_OPT_PASSES):
-        improved = False
-        for i in range(count - 1):
-            j = np.arange(i + 1, count)
-            first, last = order[i], order[j]
-            after = np.where(j + 1 < count, order[np.minimum(j + 1, count - 1)], -1)
-            has_after = after >= 0
-            gain = np.where(has_after, distances[last, after] - distances[first, after], 0.0)
-            if i > 0:
-                before = order[i - 1]
-                gain += distances[before, first] - distances[before, last]
-            best = int(np.argmax(gain))
-            if gain[best] > 1e-9:
-                end = j[best]
-                order[i : end + 1] = order[i : end + 1][::-1]
-                improved = True
-        if not improved:
-            break
-    return order

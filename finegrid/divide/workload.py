@@ -18,7 +18,12 @@ import numpy as np
 
 from finegrid.divide.model import Building, Part
 from finegrid.divide.profile import Profile
-from finegrid.divide.routing import hilbert_index, visiting_order
+from finegrid.divide.routing import (
+    distance_matrix,
+    hilbert_index,
+    nearest_neighbour_order,
+    two_opt,
+)
 
 TOLERANCE_MINUTES = 1e-9
 
@@ -240,10 +245,12 @@ class Workload:
         if effort == "curve" or len(visited) <= 2:
             return self._along(curve)
         points = self.xy[visited]
-        nearest = self._along([visited[i] for i in visiting_order(points, improve=False)])
+        distances = distance_matrix(points)
+        order = nearest_neighbour_order(points, distances)
+        nearest = self._along([visited[i] for i in order])
         if effort == "nearest":
             return nearest
-        improved = self._along([visited[i] for i in visiting_order(points)])
+        improved = self._along([visited[i] for i in two_opt(distances, order)])
         return min((self._along(curve), nearest, improved), key=lambda route: route.minutes)
 
     def _along(self, order: list[int]) -> Route:
