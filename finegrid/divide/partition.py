@@ -12,6 +12,8 @@ as fit the window.
 4. Neighbouring parts merge while their joint route fits (fewer micro-grids).
 5. Boundary buildings move from heavier to lighter neighbours while both stay within
    the window and connected (balance).
+6. A compound split between parts is gathered into one of them where that part still
+   fits and the others stay connected (wholeness; the count never grows).
 
 Given the previous micro-grid of each building, the old micro-grids are the starting
 point instead: kept where they still fit, trimmed at their edges where they do not, with
@@ -71,7 +73,7 @@ class Partitioner:
             hinted = [True] * len(kept) + [False] * (len(groups) - len(kept))
         groups = self._merge(groups, hinted)
         if self.previous is None:
-            groups = self._rebalance(self._dissolve(groups))
+            groups = self._gather_compounds(self._rebalance(self._dissolve(groups)))
         return [sorted(group) for group in groups if group]
 
     # -- fresh partition -------------------------------------------------------------
@@ -321,6 +323,42 @@ class Partitioner:
             if not moved:
                 break
         return groups
+
+    def _gather_compounds(self, groups: list[list[int]]) -> list[list[int]]:
+        """Bring the buildings of a compound split between micro-grids into one of them
+        where that fits and leaves the others connected: a worker's patch then follows
+        the compound's gates. Never adds a micro-grid (the count comes first)."""
+        groups = [list(group) for group in groups]
+        group_of = {node: index for index, group in enumerate(groups) for node in group}
+        members_of: dict[str, list[int]] = defaultdict(list)
+        for node, compound in enumerate(self.compounds):
+            if compound is not None and node in group_of:
+                members_of[compound].append(node)
+        for compound in sorted(members_of, key=lambda c: (len(members_of[c]), c)):
+            members = members_of[compound]
+            holders = sorted(
+                {group_of[node] for node in members},
+                key=lambda i: (-sum(group_of[node] == i for node in members), i),
+            )
+            for target in holders if len(holders) > 1 else ():
+                moving = {node for node in members if group_of[node] != target}
+                grown = groups[target] + sorted(moving)
+                donors = [i for i in holders if i != target]
+                rests = [[n for n in groups[i] if n not in moving] for i in donors]
+                if (
+                    self._least(grown) > self.window
+                    or len(self._connected_pieces(grown)) != 1
+                    or any(rest and len(self._connected_pieces(rest)) != 1 for rest in rests)
+                    or self._minutes(grown) > self.window
+                    or any(rest and self._minutes(rest) > self.window for rest in rests)
+                ):
+                    continue
+                for donor, rest in zip(donors, rests, strict=True):
+                    groups[donor] = rest
+                groups[target] = grown
+                group_of.update(dict.fromkeys(moving, target))
+                break
+        return [group for group in groups if group]
 
     # -- helpers -----------------------------------------------------------------------
 

@@ -1,0 +1,35 @@
+"""Compounds (小区/院落) stay whole where that costs no micro-grid."""
+
+from __future__ import annotations
+
+from shapely import Point
+
+from finegrid.divide import Building, divide_grid
+
+from .strategies import CELL_DEG, LAT0, LON0, boundary_of
+
+
+def walk_up(identifier: str, households: int, column: int, row: int, compound: str) -> Building:
+    return Building(
+        id=identifier,
+        households=households,
+        geometry=Point(LON0 + column * CELL_DEG, LAT0 + row * CELL_DEG),
+        floors=6,
+        elevator=False,
+        compound=compound,
+    )
+
+
+def test_a_compound_one_worker_can_visit_gets_one_micro_grid():
+    """Three walk-ups of courtyard A (78 households, 168 minutes with the walks)
+    and one of B: two micro-grids either way, and A's three share one of them."""
+    buildings = [
+        walk_up("A1", 24, 9, 9, "A"),
+        walk_up("A2", 30, 15, 10, "A"),
+        walk_up("B1", 24, 13, 4, "B"),
+        walk_up("A3", 24, 11, 12, "A"),
+    ]
+    division = divide_grid(buildings, code="510116001005-003", boundary=boundary_of("box", 20))
+    visited = [sorted({part.building for part in grid.parts}) for grid in division.micro_grids]
+    assert sorted(visited) == [["A1", "A2", "A3"], ["B1"]]
+    assert all(grid.minutes <= 180 for grid in division.micro_grids)
