@@ -26,6 +26,18 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 _MOBILE_SEPARATORS = re.compile(r"[\s-]")
 
 
+class IdentityError(ValueError):
+    """An ID or mobile number that breaks a rule. The message is English and quotes the
+    value; ``rule`` and ``details`` let the registry say it in the reader's language
+    without repeating the value."""
+
+    def __init__(self, value: str, rule: str, reason: str, **details: object) -> None:
+        self.rule = rule
+        self.details = details
+        what = "mobile number" if rule == "mobile" else "ID number"
+        super().__init__(f"{what} {value!r}: {reason}")
+
+
 def id_check_digit(first17: str) -> str:
     """The check character for the first 17 digits of an ID number."""
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
@@ -35,11 +47,14 @@ def id_check_digit(first17: str) -> str:
 
 
 def id_birth_date(value: str) -> datetime.date:
-    """The birth date an ID number carries (raises ValueError if it is no calendar date)."""
+    """The birth date an ID number carries (IdentityError if it is no calendar date)."""
     try:
         return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise ValueError(f"ID number {value!r}: {value[6:14]} is not a valid birth date") from None
+        digits = value[6:14]
+        raise IdentityError(
+            value, "id_birth_date", f"{digits} is not a valid birth date", digits=digits
+        ) from None
 
 
 def id_is_male(value: str) -> bool:
@@ -48,21 +63,33 @@ def id_is_male(value: str) -> bool:
 
 
 def validate_id_number(value: str, *, today: datetime.date | None = None) -> str:
-    """Return the normalized ID number (trimmed, upper-case X) or raise ValueError saying why."""
+    """The normalized ID number (trimmed, upper-case X), or IdentityError saying why."""
     normalized = value.strip().upper()
     if len(normalized) != ID_LENGTH:
-        raise ValueError(
-            f"ID number {value!r}: must be {ID_LENGTH} characters, got {len(normalized)}"
+        raise IdentityError(
+            value,
+            "id_length",
+            f"must be {ID_LENGTH} characters, got {len(normalized)}",
+            expected=ID_LENGTH,
+            length=len(normalized),
         )
     body, check = normalized[:17], normalized[17]
     if not (body.isascii() and body.isdigit()) or check not in "0123456789X":
-        raise ValueError(f"ID number {value!r}: must be 17 digits followed by a digit or X")
+        raise IdentityError(value, "id_characters", "must be 17 digits followed by a digit or X")
     birth = id_birth_date(normalized)
     if not EARLIEST_BIRTH_DATE <= birth <= (today or datetime.date.today()):
-        raise ValueError(f"ID number {value!r}: birth date {birth} is not plausible")
+        raise IdentityError(
+            value, "id_birth_implausible", f"birth date {birth} is not plausible", birth=birth
+        )
     expected = id_check_digit(body)
     if check != expected:
-        raise ValueError(f"ID number {value!r}: check digit is {check}, expected {expected}")
+        raise IdentityError(
+            value,
+            "id_check_digit",
+            f"check digit is {check}, expected {expected}",
+            check=check,
+            expected=expected,
+        )
     return normalized
 
 
@@ -73,8 +100,8 @@ def validate_mobile(value: str) -> str:
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     if not _MOBILE.fullmatch(digits):
-        raise ValueError(
-            f"mobile number {value!r}: must be 11 digits starting with 13–19 (optionally +86)"
+        raise IdentityError(
+            value, "mobile", "must be 11 digits starting with 13–19 (optionally +86)"
         )
     return digits
 

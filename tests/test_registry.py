@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from finegrid.accounts.models import AuditEntry
 from finegrid.errors import InvalidInput
@@ -71,21 +72,37 @@ def test_a_changed_row_updates_only_that_person(world):
     assert sensitive_flags_of(Person.objects.get(name="王秀英")) == []
 
 
-def test_a_broken_roster_reports_every_problem_and_writes_nothing(world):
+BROKEN_ROSTER_REPORT = {
+    "zh-hans": [
+        "第 2 行，身份证号：校验位为 {found}，应为 {expected}",
+        "第 3 行，联系电话：应为 13–19 开头的 11 位手机号（可带 +86）",
+        "第 4 行，与户主关系：“表亲”不在可选值中（户主、配偶、子女、父母、孙子女、兄弟姐妹、其他、本人）",
+        "第 5 行，楼层：“五”不是整数",
+        "第 6 行，姓名：3栋1单元502 的户主在“户主姓名”列中是 张建国",
+    ],
+    "en": [
+        "row 2, column 身份证号: check digit is {found}, expected {expected}",
+        "row 3, column 联系电话: must be 11 digits starting with 13–19 (optionally +86)",
+        "row 4, column 与户主关系: '表亲' is not one of 户主、配偶、子女、父母、孙子女、兄弟姐妹、其他、本人",
+        "row 5, column 楼层: '五' is not a whole number",
+        "row 6, column 姓名: the 户主 of 3栋1单元502 is 张建国 in column 户主姓名",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", BROKEN_ROSTER_REPORT)
+def test_a_broken_roster_reports_every_problem_and_writes_nothing(world, language):
     broken = [dict(r) for r in ROSTER]
     broken[0]["身份证号"] = ZHANG[:-1] + ("0" if ZHANG[-1] != "0" else "1")
     broken[1]["联系电话"] = "12345"
     broken[2]["与户主关系"] = "表亲"
     broken[3]["楼层"] = "五"
     broken.append({**ROSTER[1], "姓名": "李梅二", "与户主关系": "户主", "身份证号": LI})
-    with pytest.raises(InvalidInput) as error:
+    with translation.override(language), pytest.raises(InvalidInput) as error:
         do_import_roster(None, COMMUNITY_A, rows(broken))
+    found, expected = broken[0]["身份证号"][-1], ZHANG[-1]
     assert error.value.problems == [
-        f"row 2, column 身份证号: check digit is {broken[0]['身份证号'][-1]}, expected {ZHANG[-1]}",
-        "row 3, column 联系电话: must be 11 digits starting with 13–19 (optionally +86)",
-        "row 4, column 与户主关系: '表亲' is not one of 户主、配偶、子女、父母、孙子女、兄弟姐妹、其他、本人",
-        "row 5, column 楼层: '五' is not a whole number",
-        "row 6, column 姓名: the 户主 of 3栋1单元502 is 张建国 in column 户主姓名",
+        line.format(found=found, expected=expected) for line in BROKEN_ROSTER_REPORT[language]
     ]
     assert not Person.objects.exists()
     assert not Dwelling.objects.exists()

@@ -179,3 +179,21 @@ def test_a_resident_sees_only_their_own_household(world, registry, login):
     neighbour = do_add_person(None, registry.wang, name="赵强", relation="other", sex="M")
     assert client.get(f"/api/persons/{neighbour.pk}").status_code == 404
     assert client.get("/api/households").json()["count"] == 1
+
+
+def test_the_api_reports_identity_problems_in_english_without_the_value(world, registry, login):
+    """API problems are English 'field: reason' whatever the client's language; the
+    roster report, which staff read, follows the reader's language instead."""
+    li = Person.objects.get(name="李梅")
+    wrong_check = "1" if LI[-1] != "1" else "2"
+    response = login(world.users.community_staff).patch(
+        f"/api/persons/{li.pk}",
+        data=json.dumps({"id_number": LI[:-1] + wrong_check, "phone": "12"}),
+        content_type="application/json",
+        headers={"accept-language": "zh-hans"},
+    )
+    assert response.status_code == 400
+    assert response.json()["problems"] == [
+        f"id_number: check digit is {wrong_check}, expected {LI[-1]}",
+        "phone: must be 11 digits starting with 13–19 (optionally +86)",
+    ]

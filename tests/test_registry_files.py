@@ -55,8 +55,8 @@ def test_cli_import_reports_every_broken_row(world, tmp_path, capsys):
     _write_roster(path, broken)
     assert main(["registry", "import", str(path), "--community", COMMUNITY_A]) == 1
     err = capsys.readouterr().err
-    assert "row 3, column 身份证号: must be 18 characters, got 14" in err
-    assert "row 5, column 人口类型: '暂住' is not one of 常住、流动、寄住、境外" in err
+    assert "第 3 行，身份证号：应为 18 位，实为 14 位" in err
+    assert "第 5 行，人口类型：“暂住”不在可选值中（常住、流动、寄住、境外）" in err
     assert not Person.objects.exists()
 
 
@@ -64,11 +64,11 @@ def test_unreadable_files_are_named(world, tmp_path, capsys):
     wrong = tmp_path / "roster.txt"
     wrong.write_text("x")
     assert main(["registry", "import", str(wrong), "--community", COMMUNITY_A]) == 1
-    assert "a roster is a .xlsx or .csv file" in capsys.readouterr().err
+    assert "roster.txt：花名册应为 .xlsx 或 .csv 文件" in capsys.readouterr().err
     headerless = tmp_path / "roster.csv"
     headerless.write_text("姓名,电话\n张三,1\n", encoding="utf-8")
     assert main(["registry", "import", str(headerless), "--community", COMMUNITY_A]) == 1
-    assert "row 1: missing column(s) 楼栋, 单元, 楼层, 房号, 户主姓名, 与户主关系, 人口类型" in (
+    assert "第 1 行缺少列 楼栋、单元、楼层、房号、户主姓名、与户主关系、人口类型" in (
         capsys.readouterr().err
     )
     gbk = tmp_path / "gbk.csv"
@@ -115,6 +115,13 @@ def test_page_import_shows_the_report_or_every_problem(world, login, tmp_path):
     _write_roster(path, broken)
     with path.open("rb") as upload:
         page = client.post("/registry/import/", {"community": COMMUNITY_A, "file": upload})
+    assert "第 2 行，联系电话：应为 13–19 开头的 11 位手机号" in page.content.decode()
+    with path.open("rb") as upload:
+        page = client.post(
+            "/registry/import/",
+            {"community": COMMUNITY_A, "file": upload},
+            headers={"accept-language": "en"},
+        )
     assert "row 2, column 联系电话: must be 11 digits" in page.content.decode()
     _write_roster(path, ROSTER)
     with path.open("rb") as upload:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from finegrid import bulk, identity
 from finegrid.accounts import audit
@@ -105,15 +105,17 @@ def _unchanged_secrets(person: Person, id_number: str, phone: str, flags: list[s
 
 
 def check_person(values: dict, today: dt.date | None = None) -> tuple[dict, list[str]]:
-    """Normalized model values of a person and every problem as 'field: reason'."""
+    """Normalized model values of a person and every problem as 'field: reason', in
+    English as every problem the API reports is."""
     problems: list[str] = []
-    checked, found = check_identity(
-        id_number=values.get("id_number") or "",
-        sex=values.get("sex") or "",
-        birth_date=values.get("birth_date"),
-        phone=values.get("phone") or "",
-        today=today,
-    )
+    with translation.override("en"):
+        checked, found = check_identity(
+            id_number=values.get("id_number") or "",
+            sex=values.get("sex") or "",
+            birth_date=values.get("birth_date"),
+            phone=values.get("phone") or "",
+            today=today,
+        )
     problems += [f"{name}: {reason}" for name, reason in found.items()]
     name = (values.get("name") or "").strip()
     if not name or len(name) > 50:

@@ -2,7 +2,8 @@
 columns, reading it from .xlsx or .csv, checking every row, and writing it back out.
 
 One row per person; the persons of one dwelling (楼栋/单元/房号) form one household.
-Every problem is reported as row + column + reason, all in one pass.
+Every problem is reported as row + column + reason, all in one pass, in the active
+language (Chinese first, English when the reader asks for it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finegrid.people.checks import check_identity
+from django.utils.translation import gettext
+
+from finegrid.people.checks import check_identity, not_one_of
 from finegrid.people.models import PLAIN_FLAGS, Relation, ResidenceType, SensitiveFlag, Sex
 
 # Columns in order; required ones first. The same list makes the template, reads imports
@@ -109,16 +112,16 @@ def read(path: str | Path, content: bytes | None = None) -> Iterator[tuple[int, 
     elif name.endswith(".csv"):
         rows = _csv_rows(content)
     else:
-        raise RosterFormatError(f"{path}: a roster is a .xlsx or .csv file")
+        raise RosterFormatError(gettext("%(path)s：花名册应为 .xlsx 或 .csv 文件") % {"path": path})
     header = next(rows, None)
     if header is None:
-        raise RosterFormatError(f"{path}: the file is empty")
+        raise RosterFormatError(gettext("%(path)s：文件为空") % {"path": path})
     header = [str(h or "").strip() for h in header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise RosterFormatError(
-            f"{path}: row 1: missing column(s) {', '.join(missing)} "
-            f"(the template has: {', '.join(COLUMNS)})"
+            gettext("%(path)s：第 1 行缺少列 %(missing)s（模板的列为 %(columns)s）")
+            % {"path": path, "missing": "、".join(missing), "columns": "、".join(COLUMNS)}
         )
     for number, values in enumerate(rows, start=2):
         cells = {
@@ -146,7 +149,9 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
-        raise RosterFormatError(f"not a readable .xlsx file ({error})") from None
+        raise RosterFormatError(
+            gettext("不是可读取的 .xlsx 文件（%(error)s）") % {"error": error}
+        ) from None
     yield from workbook.worksheets[0].iter_rows(values_only=True)
 
 
@@ -158,8 +163,17 @@ def _csv_rows(content: bytes) -> Iterator[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise RosterFormatError("the .csv file is neither UTF-8 nor GB18030 text")
+        raise RosterFormatError(gettext("该 .csv 文件既不是 UTF-8 也不是 GB18030 编码"))
     yield from csv.reader(io.StringIO(text))
+
+
+def at_cell(row: int, column: str, reason: str) -> str:
+    """One problem of the report: the row as the spreadsheet numbers it, the column, why."""
+    return gettext("第 %(row)s 行，%(column)s：%(reason)s") % {
+        "row": row,
+        "column": column,
+        "reason": reason,
+    }
 
 
 def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow | None, list[str]]:
@@ -167,29 +181,32 @@ def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow
     problems: list[str] = []
 
     def problem(column: str, reason: str) -> None:
-        problems.append(f"row {number}, column {column}: {reason}")
+        problems.append(at_cell(number, column, reason))
 
     for column in REQUIRED:
         if not cells.get(column):
-            problem(column, "is empty")
+            problem(column, gettext("为空"))
     entrance = _whole_number(cells.get("单元", ""), "单元", 1, 99, problem)
     floor = _whole_number(cells.get("楼层", ""), "楼层", -5, 200, problem)
     relation = RELATIONS.get(cells.get("与户主关系", ""))
     if cells.get("与户主关系") and relation is None:
-        problem("与户主关系", f"{cells['与户主关系']!r} is not one of {'、'.join(RELATIONS)}")
+        problem("与户主关系", not_one_of(cells["与户主关系"], "、".join(RELATIONS)))
     residence = RESIDENCE_TYPES.get(cells.get("人口类型", ""))
     if cells.get("人口类型") and residence is None:
-        problem("人口类型", f"{cells['人口类型']!r} is not one of {'、'.join(RESIDENCE_TYPES)}")
+        problem("人口类型", not_one_of(cells["人口类型"], "、".join(RESIDENCE_TYPES)))
 
     sex = SEXES.get(cells.get("性别", ""), "")
     if cells.get("性别") and not sex:
-        problem("性别", f"{cells['性别']!r} is not 男 or 女")
+        problem("性别", gettext("“%(value)s”应为“男”或“女”") % {"value": cells["性别"]})
     birth = None
     if cells.get("出生日期"):
         try:
             birth = dt.date.fromisoformat(cells["出生日期"].replace("/", "-"))
         except ValueError:
-            problem("出生日期", f"{cells['出生日期']!r} is not a date like 1980-02-15")
+            problem(
+                "出生日期",
+                gettext("“%(value)s”不是形如 1980-02-15 的日期") % {"value": cells["出生日期"]},
+            )
     values, found = check_identity(
         id_number=cells.get("身份证号", ""),
         sex=sex,
@@ -207,7 +224,7 @@ def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow
         elif flag in SENSITIVE:
             sensitive.append(SENSITIVE[flag])
         else:
-            problem("特殊标识", f"{flag!r} is not one of {'、'.join([*PLAIN, *SENSITIVE])}")
+            problem("特殊标识", not_one_of(flag, "、".join([*PLAIN, *SENSITIVE])))
     if problems:
         return None, problems
     return RosterRow(
@@ -236,10 +253,14 @@ def _whole_number(text: str, column: str, low: int, high: int, problem) -> int:
         value = int(digits)
     except ValueError:
         if text:
-            problem(column, f"{text!r} is not a whole number")
+            problem(column, gettext("“%(value)s”不是整数") % {"value": text})
         return 0
     if not low <= value <= high:
-        problem(column, f"{value} is not between {low} and {high}")
+        problem(
+            column,
+            gettext("%(value)s 不在 %(low)s 到 %(high)s 之间")
+            % {"value": value, "low": low, "high": high},
+        )
     return value
 
 
@@ -255,30 +276,34 @@ def check_households(rows: list[RosterRow]) -> list[str]:
         heads = [m for m in members if m.relation == Relation.HEAD]
         names = {m.head_name for m in members}
         floors = {m.floor for m in members}
+        first = members[0].row
         if len(names) > 1:
+            reason = gettext("%(where)s 各行的户主姓名不一致（%(names)s）")
             problems.append(
-                f"row {members[0].row}, column 户主姓名: {where} has rows naming different "
-                f"heads ({'、'.join(sorted(names))})"
+                at_cell(
+                    first, "户主姓名", reason % {"where": where, "names": "、".join(sorted(names))}
+                )
             )
         if len(floors) > 1:
-            problems.append(
-                f"row {members[0].row}, column 楼层: {where} is given on several floors"
-            )
+            reason = gettext("%(where)s 填在了不同楼层")
+            problems.append(at_cell(first, "楼层", reason % {"where": where}))
         if len(heads) != 1:
+            reason = gettext("%(where)s 应有且仅有一名户主，现有 %(count)s 名")
             problems.append(
-                f"row {members[0].row}, column 与户主关系: {where} must have exactly one 户主, "
-                f"has {len(heads)}"
+                at_cell(first, "与户主关系", reason % {"where": where, "count": len(heads)})
             )
         elif heads[0].name != heads[0].head_name:
+            reason = gettext("%(where)s 的户主在“户主姓名”列中是 %(name)s")
             problems.append(
-                f"row {heads[0].row}, column 姓名: the 户主 of {where} is "
-                f"{heads[0].head_name} in column 户主姓名"
+                at_cell(heads[0].row, "姓名", reason % {"where": where, "name": heads[0].head_name})
             )
     first_row: dict[str, int] = {}
     for row in rows:
         if row.id_number and row.id_number in first_row:
-            first = first_row[row.id_number]
-            problems.append(f"row {row.row}, column 身份证号: the same ID number as row {first}")
+            reason = gettext("与第 %(first)s 行的身份证号相同") % {
+                "first": first_row[row.id_number]
+            }
+            problems.append(at_cell(row.row, "身份证号", reason))
         elif row.id_number:
             first_row[row.id_number] = row.row
     return problems
@@ -304,7 +329,9 @@ def to_bytes(rows: Iterable[list], fmt: str) -> bytes:
         text.flush()
         text.detach()
     else:
-        raise RosterFormatError(f"a roster is written as xlsx or csv, not {fmt!r}")
+        raise RosterFormatError(
+            gettext("花名册只能写成 xlsx 或 csv，不能是 %(format)s") % {"format": fmt}
+        )
     return buffer.getvalue()
 
 
