@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from shapely import MultiPoint, Polygon, STRtree
+from scipy.spatial import Voronoi
+from shapely import Polygon, STRtree
 from shapely.geometry.base import BaseGeometry
 
 SHARED_BORDER_MIN_M = 1e-3
@@ -59,11 +60,7 @@ def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarra
     """Each site's cell (an array of polygons, in site order) and the stray pieces."""
     if len(points) == 1:
         return np.array([region]), []
-    diagram = shapely.voronoi_polygons(MultiPoint(points), extend_to=region, ordered=True)
-    raw = shapely.get_parts(diagram)
-    broken = ~shapely.is_valid(raw)
-    raw[broken] = shapely.make_valid(raw[broken])
-    clipped = shapely.intersection(raw, region)
+    clipped = shapely.intersection(voronoi_cells(points, region.bounds), region)
     cells = np.empty(len(points), dtype=object)
     strays: list[Polygon] = []
     for index, shape in enumerate(clipped):
@@ -76,6 +73,27 @@ def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarra
         cells[index] = pieces[own]
         strays.extend(piece for i, piece in enumerate(pieces) if i != own)
     return cells, strays
+
+
+def voronoi_cells(points: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Each point's Voronoi cell, as a polygon reaching past ``bounds``.
+
+    Qhull (through scipy) rather than GEOS: GEOS's diagram can come out invalid or with
+    cells in the wrong order when sites are pulled half a metre apart. Four far corners
+    added to the sites make every real cell bounded; a cell is convex and holds its site,
+    so its vertices are put in order by their angle around the site.
+    """
+    low = np.minimum(points.min(axis=0), bounds[:2])
+    high = np.maximum(points.max(axis=0), bounds[2:])
+    centre, reach = (low + high) / 2, 10 * (float((high - low).max()) + 1.0)
+    corners = centre + reach * np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]])
+    diagram = Voronoi(np.vstack((points, corners)))
+    cells = np.empty(len(points), dtype=object)
+    for index, site in enumerate(points):
+        corners_of_cell = diagram.vertices[diagram.regions[diagram.point_region[index]]]
+        offset = corners_of_cell - site
+        cells[index] = Polygon(corners_of_cell[np.argsort(np.arctan2(offset[:, 1], offset[:, 0]))])
+    return cells
 
 
 def shared_borders(cells: Sequence[BaseGeometry]) -> np.ndarray:
