@@ -12,8 +12,9 @@ as fit the window.
 4. Neighbouring parts merge while their joint route fits (fewer micro-grids).
 5. Boundary buildings move from heavier to lighter neighbours while both stay within
    the window and connected (balance).
-6. A compound split between parts is gathered into one of them where that part still
-   fits and the others stay connected (wholeness; the count never grows).
+6. Compounds are made whole where every part still fits and stays connected: one that
+   one worker can visit is gathered into one part, a bigger one gets parts of its own
+   (wholeness; the count never grows).
 
 Given the previous micro-grid of each building, the old micro-grids are the starting
 point instead: kept where they still fit, trimmed at their edges where they do not, with
@@ -73,7 +74,7 @@ class Partitioner:
             hinted = [True] * len(kept) + [False] * (len(groups) - len(kept))
         groups = self._merge(groups, hinted)
         if self.previous is None:
-            groups = self._gather_compounds(self._rebalance(self._dissolve(groups)))
+            groups = self._whole_compounds(self._rebalance(self._dissolve(groups)))
         return [sorted(group) for group in groups if group]
 
     # -- fresh partition -------------------------------------------------------------
@@ -324,41 +325,81 @@ class Partitioner:
                 break
         return groups
 
-    def _gather_compounds(self, groups: list[list[int]]) -> list[list[int]]:
-        """Bring the buildings of a compound split between micro-grids into one of them
-        where that fits and leaves the others connected: a worker's patch then follows
-        the compound's gates. Never adds a micro-grid (the count comes first)."""
+    def _whole_compounds(self, groups: list[list[int]]) -> list[list[int]]:
+        """Keep compounds whole where it costs no micro-grid, so a worker's patch follows
+        the compound's gates: a compound one worker can visit is gathered into one of
+        its micro-grids; a bigger one is whole when its micro-grids hold nothing else,
+        so their other buildings move to neighbours. Every change keeps all micro-grids
+        within the window and connected."""
         groups = [list(group) for group in groups]
         group_of = {node: index for index, group in enumerate(groups) for node in group}
-        members_of: dict[str, list[int]] = defaultdict(list)
+        members_of: dict[str, set[int]] = defaultdict(set)
         for node, compound in enumerate(self.compounds):
             if compound is not None and node in group_of:
-                members_of[compound].append(node)
+                members_of[compound].add(node)
         for compound in sorted(members_of, key=lambda c: (len(members_of[c]), c)):
             members = members_of[compound]
             holders = sorted(
                 {group_of[node] for node in members},
-                key=lambda i: (-sum(group_of[node] == i for node in members), i),
+                key=lambda i: (-len(members.intersection(groups[i])), i),
             )
-            for target in holders if len(holders) > 1 else ():
-                moving = {node for node in members if group_of[node] != target}
-                grown = groups[target] + sorted(moving)
-                donors = [i for i in holders if i != target]
-                rests = [[n for n in groups[i] if n not in moving] for i in donors]
-                if (
-                    self._least(grown) > self.window
-                    or len(self._connected_pieces(grown)) != 1
-                    or any(rest and len(self._connected_pieces(rest)) != 1 for rest in rests)
-                    or self._minutes(grown) > self.window
-                    or any(rest and self._minutes(rest) > self.window for rest in rests)
-                ):
+            if self._least(sorted(members)) <= self.window:
+                trials = (self._gathered(groups, holders, target, members) for target in holders)
+            else:
+                trials = (self._cleared(groups, group_of, holder, members) for holder in holders)
+            for trial in trials if len(holders) > 1 else ():
+                if trial is None:
                     continue
-                for donor, rest in zip(donors, rests, strict=True):
-                    groups[donor] = rest
-                groups[target] = grown
-                group_of.update(dict.fromkeys(moving, target))
-                break
+                for index, group in trial.items():
+                    groups[index] = group
+                    group_of.update(dict.fromkeys(group, index))
+                if self._least(sorted(members)) <= self.window:
+                    break
         return [group for group in groups if group]
+
+    def _gathered(
+        self, groups: list[list[int]], holders: list[int], target: int, members: set[int]
+    ) -> dict[int, list[int]] | None:
+        """The holders' groups with every member moved into ``target``, if all fit."""
+        trial = {i: [node for node in groups[i] if node not in members] for i in holders}
+        trial[target] = groups[target] + sorted(members - set(groups[target]))
+        return trial if self._all_fit(trial) else None
+
+    def _cleared(
+        self, groups: list[list[int]], group_of: dict[int, int], holder: int, members: set[int]
+    ) -> dict[int, list[int]] | None:
+        """The groups changed by moving ``holder``'s other buildings to neighbouring
+        groups (one holding the building's own compound first), if all fit."""
+        foreign = [node for node in groups[holder] if node not in members]
+        if not foreign:
+            return None
+        trial = {holder: [node for node in groups[holder] if node in members]}
+        for node in foreign:
+            own = self.compounds[node]
+            targets = sorted(
+                {group_of[n] for n in self.neighbours[node]} - {holder},
+                key=lambda i: (
+                    own is None or all(self.compounds[m] != own for m in groups[i]),
+                    self._least(trial.get(i, groups[i])),
+                    i,
+                ),
+            )
+            for target in targets:
+                grown = [*trial.get(target, groups[target]), node]
+                if self._least(grown) <= self.window and self._minutes(grown) <= self.window:
+                    trial[target] = grown
+                    break
+            else:
+                return None
+        return trial if self._all_fit(trial) else None
+
+    def _all_fit(self, trial: dict[int, list[int]]) -> bool:
+        """Every non-empty group of ``trial`` is connected and within the window."""
+        return all(
+            not group
+            or (len(self._connected_pieces(group)) == 1 and self._minutes(group) <= self.window)
+            for group in trial.values()
+        )
 
     # -- helpers -----------------------------------------------------------------------
 
