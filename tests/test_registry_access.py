@@ -8,6 +8,7 @@ import openpyxl
 from finegrid.accounts.models import AuditEntry
 from finegrid.cli import main
 from finegrid.people.models import Person
+from finegrid.territory.models import Building, Route
 from tests.registry_data import LI, WANG, ZHANG
 
 FULL = (ZHANG, LI, WANG, "13800008000", "13900001234")
@@ -53,6 +54,31 @@ def test_a_micro_grid_worker_reaches_only_their_own_micro_grid(world, registry, 
     assert "王秀英" not in text
     names = {p["name"] for p in client.get("/api/persons").json()["items"]}
     assert names == {"张建国", "李梅", "张小雨"}
+
+
+def test_a_micro_grid_worker_sees_a_building_shared_with_another_micro_grid(world, registry, login):
+    """3栋 is split between micro-grids -01 (502) and -02 (101): the worker of -01 finds
+    the building, its own dwelling and its route stop there, and nothing of -02."""
+    building = Building.objects.get(name="3栋")
+    Route.objects.create(
+        grid=world.grids.micro,
+        households=1,
+        minutes=12.0,
+        stops=[{"building": building.ref, "entrance": 1, "floors": [5, 5], "households": 1}],
+        path=world.grids.micro.path,
+    )
+    client = login(world.users.micro_worker)
+    listed = client.get("/api/buildings").json()["items"]
+    assert [item["ref"] for item in listed] == [building.ref]
+    page = client.get(f"/buildings/{building.ref}/").content.decode()
+    assert "张建国" in page
+    assert "王秀英" not in page
+    sheet = client.get(f"/grids/{world.grids.micro.code}/route/").content.decode()
+    assert "3栋" in sheet
+    assert "张建国" in sheet
+    assert "王秀英" not in sheet
+    other = login(world.users.community_staff).get(f"/grids/{world.grids.micro2.code}/")
+    assert "3栋" in other.content.decode()
 
 
 def test_search_by_whole_id_or_phone_in_scope(world, registry, login):

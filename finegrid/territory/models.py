@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry.base import BaseGeometry
 
-from finegrid.accounts.scope import ScopedQuerySet
+from finegrid.accounts.scope import EVERYWHERE, ScopedQuerySet, path_q, scope_paths
 from finegrid.territory import geometry as geo
 
 
@@ -214,10 +214,23 @@ class BuildingKind(models.TextChoices):
     DEDICATED = "dedicated", _("专属单位")
 
 
+class BuildingQuerySet(ScopedQuerySet):
+    def restrict(self, user):
+        """A building split between micro-grids sits in their general grid; a worker of
+        one of them still sees it, and through it only the dwellings of their own."""
+        paths = scope_paths(user)
+        if paths is EVERYWHERE or not paths:
+            return super().restrict(user)
+        with_dwellings_here = Dwelling.objects.filter(path_q(paths)).values("building_id")
+        return self.filter(path_q(paths) | models.Q(pk__in=with_dwellings_here))
+
+
 class Building(Placed, GeoFields):
     """A building (楼栋): footprint or point, floors, entrances, elevator."""
 
     GEOMETRY_TYPES = geo.PLACE_TYPES
+
+    objects = BuildingQuerySet.as_manager()
 
     ref = models.CharField(_("编号"), max_length=40, unique=True)
     name = models.CharField(_("楼栋"), max_length=50, help_text=_("花名册中的楼栋名，如“3栋”"))

@@ -7,7 +7,7 @@ from finegrid.demo import build
 from finegrid.divisions import get
 from finegrid.org.models import Worker
 from finegrid.people.models import Household
-from finegrid.territory.models import Grid
+from finegrid.territory.models import Grid, Route
 
 VILLAGE = "510131002219"  # 光明村, 蒲江县: small, so the test stays quick
 
@@ -61,6 +61,8 @@ def test_demo_cockpit_map_grid_and_route_sheet(page, settings, tmp_path, screens
     sign_in(page, "microworker")
     page.wait_for_url("**/route/")
     own = page.url.rsplit("/grids/", 1)[1].split("/")[0]
+    # Every stop of the route, buildings shared with other micro-grids included.
+    assert page.locator("li.stop").count() == len(Route.objects.get(grid__code=own).stops)
     other = Grid.objects.filter(kind="micro").exclude(code=own).first()
     assert page.goto(f"/grids/{other.code}/").status == 404
     assert page.goto(f"/grids/{other.code}/route/").status == 404
