@@ -124,3 +124,16 @@ def test_unmasking_needs_the_permission_a_reason_and_is_audited(world):
     assert entry.actor_label == "community_staff"
     assert entry.reason == "办理高龄补贴核实身份"
     assert ZHANG not in str(entry.after)
+
+
+def test_a_reimport_that_adds_an_id_number_updates_the_person(world):
+    """A person first registered without an ID number is the same person when a later
+    roster gives theirs: updated, not registered twice."""
+    without = [dict(r) for r in ROSTER]
+    without[1]["身份证号"] = ""
+    without[1]["性别"] = "女"
+    do_import_roster(None, COMMUNITY_A, rows(without))
+    report = do_import_roster(None, COMMUNITY_A, rows())
+    assert report.persons == {"created": 0, "updated": 1, "unchanged": 3}
+    li = Person.objects.get(name="李梅")
+    assert protect.decrypt(li.id_number_enc) == LI

@@ -223,3 +223,29 @@ def test_the_api_reports_identity_problems_in_english_without_the_value(world, r
         f"id_number: check digit is {wrong_check}, expected {LI[-1]}",
         "phone: must be 11 digits starting with 13–19 (optionally +86)",
     ]
+
+
+def test_a_grid_worker_registers_names_but_not_protected_fields(world, registry, login):
+    """The same rule as for changes: ID numbers, phones and sensitive flags need the
+    right to see them, when a person is added as when one is changed."""
+    worker = login(world.users.grid_worker)
+    household = registry.wang.pk
+    for secret in (
+        {"phone": "13700001111"},
+        {"id_number": ZHANG},
+        {"sensitive_flags": ["disabled"]},
+    ):
+        refused = worker.post(
+            "/api/persons",
+            data=json.dumps({"household": household, "name": "新人", "sex": "F", **secret}),
+            content_type="application/json",
+        )
+        assert refused.status_code == 403, secret
+        assert "may not change ID numbers, phones or sensitive flags" in refused.json()["detail"]
+    added = worker.post(
+        "/api/persons",
+        data=json.dumps({"household": household, "name": "新人", "sex": "F"}),
+        content_type="application/json",
+    )
+    assert added.status_code == 201
+    assert Person.objects.filter(name="新人").count() == 1

@@ -156,10 +156,19 @@ def _id_taken(id_hash: str, except_pk: int | None = None) -> bool:
     return Person.objects.filter(id_number_hash=id_hash).exclude(pk=except_pk).exists()
 
 
+def _require_secret_rights(actor, values: dict) -> None:
+    """Writing an ID number, phone or sensitive flag blind is fine, but it needs the
+    right to see it (a grid worker registers names; staff add the rest)."""
+    given = {name for name in ("id_number", "phone", "sensitive_flags") if values.get(name)}
+    if given and actor is not None and not actor.has_perm(UNMASK_PERMISSION):
+        raise PermissionDenied("your role may not change ID numbers, phones or sensitive flags")
+
+
 @transaction.atomic
 def do_add_person(actor, household: Household, **values) -> Person:
     require(actor, "people.add_person")
     require_scope(actor, household, f"household {household.pk}")
+    _require_secret_rights(actor, values)
     checked, problems = check_person(values)
     if problems:
         raise InvalidInput(problems)
@@ -188,9 +197,7 @@ def do_update_person(actor, person: Person, **changes) -> Person:
     if unknown:
         raise InvalidInput([f"{name}: cannot be changed here" for name in unknown])
     secret_changes = {"id_number", "phone", "sensitive_flags"} & set(changes)
-    if secret_changes and actor is not None and not actor.has_perm(UNMASK_PERMISSION):
-        # Writing a protected field blind is fine, but it needs the right to see it.
-        raise PermissionDenied("your role may not change ID numbers, phones or sensitive flags")
+    _require_secret_rights(actor, dict.fromkeys(secret_changes, True))
     current = {
         **{name: getattr(person, name) for name in PERSON_FIELDS},
         "id_number": protect.decrypt(person.id_number_enc),
@@ -302,11 +309,13 @@ def _community_for(actor, code: str) -> AdminArea:
 
 
 def _match(members: list[Person], row: roster.RosterRow) -> Person | None:
-    """The registered member a roster row speaks of: same ID number, or, for people
-    without one, the same name."""
+    """The registered member a roster row speaks of: same ID number, or else a member of
+    the same name registered without one (the row then adds the ID number)."""
     if row.id_number:
         wanted = protect.lookup_hash("id", row.id_number)
-        return next((p for p in members if p.id_number_hash == wanted), None)
+        same_id = next((p for p in members if p.id_number_hash == wanted), None)
+        if same_id is not None:
+            return same_id
     return next((p for p in members if not p.id_number_hash and p.name == row.name), None)
 
 
