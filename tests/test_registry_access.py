@@ -9,6 +9,7 @@ from finegrid.accounts.models import AuditEntry
 from finegrid.cli import main
 from finegrid.people.models import Person
 from finegrid.territory.models import Building, Route
+from tests.conftest import COMMUNITY_A
 from tests.registry_data import LI, WANG, ZHANG
 
 FULL = (ZHANG, LI, WANG, "13800008000", "13900001234")
@@ -249,3 +250,23 @@ def test_a_grid_worker_registers_names_but_not_protected_fields(world, registry,
     )
     assert added.status_code == 201
     assert Person.objects.filter(name="新人").count() == 1
+
+
+def test_a_partner_sees_places_but_no_people_or_organization(world, registry, login):
+    """A partner (共建单位) of community A works with its grids and buildings, and reads
+    nothing of its residents, party organizations or workers, by any path."""
+    zhang = Person.objects.get(name="张建国")
+    client = login(world.users.partner)
+    assert client.get("/api/buildings").json()["count"] == 1
+    assert client.get("/api/persons").json() == {"items": [], "count": 0}
+    assert client.get("/api/households").json() == {"items": [], "count": 0}
+    assert client.get(f"/api/persons/{zhang.pk}").status_code == 404
+    assert client.get(f"/api/households/{registry.zhang.pk}").status_code == 404
+    assert client.get(f"/households/{registry.zhang.pk}/").status_code == 404
+    assert client.get("/api/party-orgs").json()["count"] == 0
+    assert client.get("/api/workers").json()["count"] == 0
+    assert client.get("/api/coverage", {"area": COMMUNITY_A}).status_code == 403
+    assert client.get(f"/coverage/{COMMUNITY_A}/").status_code == 403
+    assert client.get("/api/registry/export", {"area": COMMUNITY_A}).status_code == 403
+    assert client.get(f"/registry/export/{COMMUNITY_A}/").status_code == 403
+    assert "张建国" not in client.get(f"/grids/{world.grids.micro.code}/").content.decode()

@@ -42,7 +42,7 @@ def _perms(app: str, models: str, actions: str) -> set[str]:
     return {f"{app}.{action}_{model}" for model in models.split() for action in actions.split()}
 
 
-_VIEW_TERRITORY = _perms("territory", "adminarea grid", "view")
+_VIEW_TERRITORY = _perms("territory", "adminarea grid route", "view")
 _VIEW_PLACES = _perms("territory", "compound building entrance dwelling", "view")
 _EDIT_GRIDS = _perms("territory", "grid", "add change delete")
 _EDIT_PLACES = _perms("territory", "compound building entrance dwelling", "add change")

@@ -66,9 +66,18 @@ class ScopedQuerySet(models.QuerySet):
     scope_field = "path"
 
     def restrict(self, user):
+        """The rows ``user`` may read: none unless their role may view this model (a
+        partner sees places, not people), else those in their scope."""
+        meta = self.model._meta
+        if not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            return self.none()
         paths = scope_paths(user)
         if paths is EVERYWHERE:
             return self
         if not paths:
             return self.none()
-        return self.filter(path_q(paths, self.scope_field))
+        return self.filter(self.in_paths(paths))
+
+    def in_paths(self, paths: tuple[str, ...]) -> Q:
+        """Rows at or below ``paths``."""
+        return path_q(paths, self.scope_field)

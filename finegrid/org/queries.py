@@ -13,6 +13,7 @@ from finegrid.errors import one_or_not_found
 from finegrid.org.models import PartyOrg, Worker, WorkerRole
 from finegrid.people.models import Household
 from finegrid.territory import queries as territory
+from finegrid.territory.actions import require
 from finegrid.territory.models import AdminArea, Grid, GridKind
 
 # Households a general grid should hold (the national standard), and the length of a
@@ -74,7 +75,11 @@ class Coverage:
 
 def coverage(user, node: AdminArea | Grid, on: dt.date | None = None) -> Coverage:
     """Grids without a worker or a party organization, micro-grid workers who do not live
-    in their micro-grid, and general grids outside 300–500 households."""
+    in their micro-grid, and general grids outside 300–500 households. It needs the
+    right to read workers, party organizations and households: without it every grid
+    would look unstaffed."""
+    for permission in ("org.view_worker", "org.view_partyorg", "people.view_household"):
+        require(user, permission)
     report = Coverage()
     grids = list(
         territory.grids_under(user, node).exclude(kind=GridKind.COMMUNITY).order_by("code")

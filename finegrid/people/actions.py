@@ -591,6 +591,7 @@ def _roster_row(person: Person, clear: dict | None) -> list:
 def do_export_roster(actor, persons, *, unmasked: bool = False, reason: str = "") -> list[list]:
     """Roster rows (roster.COLUMNS) of the given persons, masked. Unmasked rows need the
     unmask permission and a reason, and every person exported in clear gets an audit row."""
+    require(actor, "people.view_person")
     persons = persons.select_related(
         "household__head", "household__dwelling__entrance", "household__dwelling__building"
     ).order_by("path", "household__dwelling__building__name", "household__dwelling__room", "pk")

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry.base import BaseGeometry
 
-from finegrid.accounts.scope import EVERYWHERE, ScopedQuerySet, path_q, scope_paths
+from finegrid.accounts.scope import ScopedQuerySet, path_q
 from finegrid.territory import geometry as geo
 
 
@@ -215,22 +215,17 @@ class BuildingKind(models.TextChoices):
 
 
 class BuildingQuerySet(ScopedQuerySet):
-    def restrict(self, user):
+    def in_paths(self, paths: tuple[str, ...]) -> models.Q:
         """A building split between micro-grids sits in their general grid; a worker of
         one of them still sees it, and through it only the dwellings of their own."""
-        paths = scope_paths(user)
-        if paths is EVERYWHERE or not paths:
-            return super().restrict(user)
         with_dwellings_here = Dwelling.objects.filter(path_q(paths)).values("building_id")
-        return self.filter(path_q(paths) | models.Q(pk__in=with_dwellings_here))
+        return path_q(paths) | models.Q(pk__in=with_dwellings_here)
 
 
 class Building(Placed, GeoFields):
     """A building (楼栋): footprint or point, floors, entrances, elevator."""
 
     GEOMETRY_TYPES = geo.PLACE_TYPES
-
-    objects = BuildingQuerySet.as_manager()
 
     ref = models.CharField(_("编号"), max_length=40, unique=True)
     name = models.CharField(_("楼栋"), max_length=50, help_text=_("花名册中的楼栋名，如“3栋”"))
@@ -249,6 +244,8 @@ class Building(Placed, GeoFields):
     entrances = models.PositiveSmallIntegerField(_("单元数"), default=1)
     elevator = models.BooleanField(_("电梯"), default=False)
     dwellings_per_floor = models.PositiveSmallIntegerField(_("每单元每层户数"), default=2)
+
+    objects = BuildingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("楼栋")
