@@ -117,6 +117,11 @@ def mask_id_number(value: str) -> str:
     return _mask(value, 6, 4)
 
 
+def mask_birth_date(value: datetime.date) -> str:
+    """Show the year only: with the day, a masked ID number's hidden digits would show."""
+    return f"{value.year}-**-**"
+
+
 def mask_phone(value: str) -> str:
     """Show the first three and last four digits: 138****8000."""
     return _mask(value, 3, 4)

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.utils import translation
 
@@ -119,7 +121,12 @@ def test_unmasking_needs_the_permission_a_reason_and_is_audited(world):
     with pytest.raises(InvalidInput, match="reason: say why"):
         do_unmask_person(world.users.community_staff, zhang, " ")
     clear = do_unmask_person(world.users.community_staff, zhang, "办理高龄补贴核实身份")
-    assert clear == {"id_number": ZHANG, "phone": "13800008000", "sensitive_flags": []}
+    assert clear == {
+        "id_number": ZHANG,
+        "phone": "13800008000",
+        "birth_date": dt.date(1980, 2, 15),
+        "sensitive_flags": [],
+    }
     entry = AuditEntry.objects.get(action="unmask", object_id=str(zhang.pk))
     assert entry.actor_label == "community_staff"
     assert entry.reason == "办理高龄补贴核实身份"

@@ -13,11 +13,13 @@ from tests.conftest import COMMUNITY_A
 from tests.registry_data import LI, WANG, ZHANG
 
 FULL = (ZHANG, LI, WANG, "13800008000", "13900001234")
+# A masked ID number hides exactly the birth date: shown whole, it would give the number.
+BIRTH_DATES = tuple(f"{n[6:10]}-{n[10:12]}-{n[12:14]}" for n in (ZHANG, LI, WANG))
 
 
 def assert_masked(text: str):
-    for value in FULL:
-        assert value not in text
+    for value in (*FULL, *BIRTH_DATES, *(date.replace("-", "") for date in BIRTH_DATES)):
+        assert value not in text, value
 
 
 def test_placing_dwellings_carries_households_and_persons(world, registry):
@@ -144,6 +146,7 @@ def test_unmasking_is_audited_on_every_path(world, registry, login):
     assert response.json() == {
         "id_number": LI,
         "phone": "13900001234",
+        "birth_date": "1982-07-04",
         "sensitive_flags": ["disabled"],
     }
     page = client.post(f"/persons/{li.pk}/unmask/", {"reason": "上门走访"}).content.decode()

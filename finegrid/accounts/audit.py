@@ -16,7 +16,8 @@ from finegrid.accounts.context import get_request_id, new_request_id
 from finegrid.accounts.models import AuditAction, AuditEntry
 
 # Never copied into the log, whatever the model; a model adds its own in AUDIT_EXCLUDE
-# (encrypted personal data, whose masked form is logged instead).
+# (encrypted personal data, whose masked form is logged instead), and logs the fields of
+# AUDIT_MASKED ({name: mask}) in masked form.
 _SECRET_FIELDS = frozenset({"password", "digest"})
 
 
@@ -44,10 +45,13 @@ def snapshot(obj: models.Model) -> dict:
     """The stored values of a row, JSON-ready; foreign keys as their ids."""
     values = {}
     excluded = _SECRET_FIELDS | frozenset(getattr(obj, "AUDIT_EXCLUDE", ()))
+    masks = getattr(obj, "AUDIT_MASKED", {})
     for field in obj._meta.concrete_fields:
         if field.name in excluded:
             continue
-        values[field.attname] = _plain(getattr(obj, field.attname))
+        value = getattr(obj, field.attname)
+        mask = masks.get(field.name)
+        values[field.attname] = mask(value) if mask and value is not None else _plain(value)
     return values
 
 
@@ -115,16 +119,20 @@ def record_created_rows(
     label, request_id = actor_label(actor), get_request_id() or new_request_id("cli-")
     now = timezone.now()
     excluded = _SECRET_FIELDS | frozenset(getattr(model, "AUDIT_EXCLUDE", ()))
+    masks = getattr(model, "AUDIT_MASKED", {})
     # Only date and time columns need turning into text; everything else a bulk row holds
     # is already JSON-ready, and skipping the per-value check matters at 500,000 rows.
     temporal = [
         f.attname
         for f in model._meta.concrete_fields
-        if isinstance(f, models.DateField | models.TimeField)
+        if isinstance(f, models.DateField | models.TimeField) and f.name not in masks
     ]
 
     def after(row: dict) -> dict:
         values = {k: v for k, v in row.items() if k not in excluded}
+        for name, mask in masks.items():
+            if values.get(name) is not None:
+                values[name] = mask(values[name])
         for name in temporal:
             if values.get(name) is not None:
                 values[name] = values[name].isoformat()

@@ -239,6 +239,7 @@ def do_unmask_person(actor, person: Person, reason: str) -> dict:
     values = {
         "id_number": protect.decrypt(person.id_number_enc),
         "phone": protect.decrypt(person.phone_enc),
+        "birth_date": person.birth_date,
         "sensitive_flags": sensitive_flags_of(person),
     }
     audit.record(
@@ -563,6 +564,12 @@ def _insert_audited(actor, model, rows: list[dict], labels: list[str], reason: s
 # --- Exports and key rotation --------------------------------------------------------------
 
 
+def _birth_date_text(birth_date: dt.date | None, clear: dict | None) -> str:
+    if birth_date is None:
+        return ""
+    return birth_date.isoformat() if clear else identity.mask_birth_date(birth_date)
+
+
 def _roster_row(person: Person, clear: dict | None) -> list:
     dwelling = person.household.dwelling
     head = person.household.head
@@ -581,7 +588,7 @@ def _roster_row(person: Person, clear: dict | None) -> list:
         clear["id_number"] if clear else person.id_number_masked,
         clear["phone"] if clear else person.phone_masked,
         person.get_sex_display(),
-        person.birth_date.isoformat() if person.birth_date else "",
+        _birth_date_text(person.birth_date, clear),
         "、".join(flags),
         "、".join(person.tags),
     ]

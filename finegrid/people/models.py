@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from finegrid import identity
 from finegrid.accounts.scope import ScopedQuerySet
 from finegrid.territory.models import AdminArea, Dwelling
 
@@ -118,6 +119,7 @@ class Person(models.Model):
     """A person registered in a household."""
 
     AUDIT_EXCLUDE = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash", "sensitive_enc")
+    AUDIT_MASKED = {"birth_date": identity.mask_birth_date}
 
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")

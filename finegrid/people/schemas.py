@@ -15,7 +15,7 @@ class PersonOut(Schema):
     household: int
     name: str
     sex: str
-    birth_date: dt.date | None
+    birth_year: int | None = Field(description="the full date only unmasked")
     age: int | None
     relation: str
     residence_type: str
@@ -27,6 +27,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_household(person) -> int:
         return person.household_id
+
+    @staticmethod
+    def resolve_birth_year(person) -> int | None:
+        return person.birth_date.year if person.birth_date else None
 
     @staticmethod
     def resolve_age(person) -> int | None:
@@ -87,6 +91,7 @@ class UnmaskIn(Schema):
 class UnmaskedOut(Schema):
     id_number: str
     phone: str
+    birth_date: dt.date | None
     sensitive_flags: list[str]
 
 
