@@ -8,7 +8,7 @@ import openpyxl
 from finegrid.accounts.models import AuditEntry
 from finegrid.cli import main
 from finegrid.people.models import Person
-from finegrid.territory.models import Building, Route
+from finegrid.territory.models import Building, Dwelling, Route
 from tests.conftest import COMMUNITY_A
 from tests.registry_data import LI, WANG, ZHANG
 
@@ -209,6 +209,32 @@ def test_a_resident_sees_only_their_own_household(world, registry, login):
     neighbour = do_add_person(None, registry.wang, name="赵强", relation="other", sex="M")
     assert client.get(f"/api/persons/{neighbour.pk}").status_code == 404
     assert client.get("/api/households").json()["count"] == 1
+
+
+def test_a_resident_keeps_their_household_when_it_moves(world, registry, login):
+    """A resident sees where their household lives; when staff move the household to a
+    dwelling in another micro-grid, the resident's scope moves with it."""
+    from finegrid.people.actions import do_link_account, do_move_household
+
+    zhang = Person.objects.get(name="张建国")
+    do_link_account(None, zhang, world.users.resident)
+    old = registry.zhang.dwelling
+    new = Dwelling.objects.create(
+        building=old.building,
+        entrance=old.entrance,
+        floor=6,
+        room="602",
+        grid=world.grids.micro2,
+        path=world.grids.micro2.path,
+    )
+    staff = world.users.community_staff
+    do_move_household(staff, registry.zhang, new)
+    client = login(world.users.resident)
+    assert client.get(f"/api/households/{registry.zhang.pk}").json()["dwelling"] == new.pk
+    assert [a.grid for a in world.users.resident.assignments.all()] == [world.grids.micro2]
+    entry = AuditEntry.objects.filter(object_id=str(world.users.resident.pk)).latest("id")
+    assert entry.after["scopes"] == [world.grids.micro2.code]
+    assert entry.actor_label == "community_staff"
 
 
 def test_the_api_reports_identity_problems_in_english_without_the_value(world, registry, login):

@@ -84,6 +84,16 @@ def _assign(user: User, nodes: list[AdminArea | Grid]) -> None:
     forget_scope(user)
 
 
+def follow_home(actor, user: User, home: AdminArea | Grid) -> None:
+    """A resident's scope is where their household lives, so it moves with the household
+    (whoever moved it; the change is in the user's audit trail)."""
+    before = _user_snapshot(user)
+    _assign(user, [home])
+    after = _user_snapshot(user)
+    if after != before:
+        audit.record(actor, AuditAction.UPDATE, user, before=before, after=after, reason="moved")
+
+
 @transaction.atomic
 def do_create_user(
     actor,

@@ -20,7 +20,9 @@ from django.utils import timezone, translation
 
 from finegrid import bulk, identity
 from finegrid.accounts import audit
+from finegrid.accounts.actions import follow_home
 from finegrid.accounts.models import AuditAction
+from finegrid.accounts.roles import Role
 from finegrid.accounts.scope import in_scope
 from finegrid.errors import Conflict, InvalidInput, NotFound
 from finegrid.people import protect, roster
@@ -283,6 +285,9 @@ def do_move_household(actor, household: Household, to_dwelling: Dwelling) -> Hou
     household.save()
     household.members.update(path=to_dwelling.path)
     audit.record(actor, AuditAction.UPDATE, household, before=before, reason="moved")
+    home = to_dwelling.grid or household.community
+    for member in household.members.filter(user__role=Role.RESIDENT).select_related("user"):
+        follow_home(actor, member.user, home)
     return household
 
 
