@@ -225,16 +225,27 @@ def test_export_then_import_changes_nothing(world, tmp_path, capsys):
         f"{COMMUNITY_B}-001",
         "510116001002",
     ]
-    assert main(["grids", "import", str(target)]) == 1  # community grids come from areas load
-    assert "community grids are created with their community" in capsys.readouterr().err
-    exported["features"] = [
-        f for f in exported["features"] if f["properties"]["kind"] != "community"
-    ]
-    target.write_text(json.dumps(exported))
     audit_rows = AuditEntry.objects.count()
     assert main(["grids", "import", str(target)]) == 0
-    assert "created 0; updated 0; unchanged 6" in capsys.readouterr().out
+    assert "created 0; updated 0; unchanged 29" in capsys.readouterr().out
     assert AuditEntry.objects.count() == audit_rows
+
+
+def test_import_keeps_what_a_feature_leaves_out_and_updates_community_grids(world):
+    """A feature with a code only changes nothing stored; a community grid, made by
+    `areas load` without a boundary, takes the one a file gives it."""
+    general = world.grids.general
+    stored = (general.name, general.geometry)
+    boundary = square(103.92, 30.56, 0.02)
+    report = do_import_grids(
+        None,
+        _collection(_feature(code=general.code), _feature(boundary, code=COMMUNITY_A)),
+    )
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
+    general.refresh_from_db()
+    assert (general.name, general.geometry) == stored
+    community = Grid.objects.get(code=COMMUNITY_A)
+    assert community.shape.bounds == pytest.approx((103.92, 30.56, 103.94, 30.58))
 
 
 def test_import_cli_names_feature_and_property(world, tmp_path, capsys):
