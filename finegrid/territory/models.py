@@ -230,8 +230,6 @@ class Building(Placed, GeoFields):
 
     GEOMETRY_TYPES = geo.PLACE_TYPES
 
-    objects = BuildingQuerySet.as_manager()
-
     ref = models.CharField(_("编号"), max_length=40, unique=True)
     name = models.CharField(_("楼栋"), max_length=50, help_text=_("花名册中的楼栋名，如“3栋”"))
     compound = models.ForeignKey(
@@ -249,6 +247,8 @@ class Building(Placed, GeoFields):
     entrances = models.PositiveSmallIntegerField(_("单元数"), default=1)
     elevator = models.BooleanField(_("电梯"), default=False)
     dwellings_per_floor = models.PositiveSmallIntegerField(_("每单元每层户数"), default=2)
+
+    objects = BuildingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("楼栋")
