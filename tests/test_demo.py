@@ -1,5 +1,7 @@
 """`finegrid demo` on a small village (光明村, 蒲江县) to keep the suite quick."""
 
+import re
+
 import pytest
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -8,7 +10,7 @@ from finegrid.accounts.models import AuditEntry, User
 from finegrid.cli import main
 from finegrid.demo import build
 from finegrid.divisions import get
-from finegrid.org.models import Worker
+from finegrid.org.models import PartyOrg, Worker, WorkerRole
 from finegrid.org.queries import coverage
 from finegrid.people.models import Household, Person
 from finegrid.territory.models import AdminArea, Grid, Route
@@ -79,6 +81,53 @@ def test_the_demo_divides_staffs_and_reruns_safely(demo_settings, capsys, rf, db
     assert (Grid.objects.count(), Household.objects.count(), AuditEntry.objects.count()) == counts
     assert main(["demo", "--area", VILLAGE, "--seed", "3", "--no-serve"]) == 1
     assert "holds the demo of 510131002219 with seed 2" in capsys.readouterr().err
+
+
+def test_every_post_goes_to_a_different_person(demo_settings, login, db):
+    build.build(get(VILLAGE), seed=2, workers=1)
+    workers = list(Worker.objects.active().select_related("grid__parent", "person"))
+    by_role = {role: [w for w in workers if w.role == role] for role in WorkerRole.values}
+    assert len(by_role["grid_worker"]) == Grid.objects.filter(kind="general").count() == 2
+    assert len(by_role["dedicated_worker"]) == Grid.objects.filter(kind="dedicated").count() == 2
+
+    # Nobody holds two posts, and no household two: the full-time grid worker is never
+    # one of the resident volunteers (nor their family).
+    registered = [w for w in workers if w.person is not None]
+    assert {w.role for w in registered} == {"grid_worker", "micro_worker"}
+    households = [w.person.household_id for w in registered]
+    assert len(set(households)) == len(households)
+    # A dedicated grid is run by the unit's own staff: a different person for each.
+    assert len({w.name for w in by_role["dedicated_worker"]}) == 2
+
+    # Volunteers live in their micro-grid; the deliberate gaps live in a neighbouring
+    # micro-grid of the same general grid, and the coverage report names exactly them.
+    elsewhere = [w for w in by_role["micro_worker"] if w.person.path != w.grid.path]
+    assert elsewhere
+    for worker in elsewhere:
+        assert worker.person.path.rsplit("/", 1)[0] == worker.grid.parent.path
+    report = coverage(None, AdminArea.objects.get(code=VILLAGE))
+    assert sorted(w.pk for w in report.workers_living_elsewhere) == sorted(w.pk for w in elsewhere)
+    assert report.without_worker.get("micro")
+
+    # The resident login's grid workers are neighbours, not their own family.
+    resident = User.objects.get(username="resident")
+    family = set(Person.objects.get(user=resident).household.members.values_list("name", flat=True))
+    page = login(resident).get("/").content.decode()
+    contacts = page.split('data-testid="contacts"', 1)[1].split("</section>", 1)[0]
+    micro = Worker.objects.get(user__username="microworker")
+    grid_worker = Worker.objects.get(grid=micro.grid.parent, role="grid_worker")
+    assert f"微网格员：{micro.name} " in contacts
+    assert f"专职网格员：{grid_worker.name} " in contacts
+    assert not any(f"：{name} " in contacts for name in family)
+
+
+def test_party_organizations_read_naturally(demo_settings, login, db):
+    build.build(get(VILLAGE), seed=2, workers=1)
+    names = list(PartyOrg.objects.values_list("name", flat=True))
+    assert not [name for name in names if re.search(r"(\D{2,})\1", name)]
+    assert {"光明村党委", "光明村第1网格党支部", "第001-01微网格党小组"} <= set(names)
+    page = login(User.objects.get(username="community")).get(f"/grids/{VILLAGE}-001-01/")
+    assert "第001-01微网格党小组" in page.content.decode()
 
 
 class Rollback(Exception):

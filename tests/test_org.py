@@ -28,12 +28,16 @@ def test_party_organizations_mirror_the_grid_tree(world):
     assert (branch.kind, branch.parent, branch.name) == (
         "grid_branch",
         committee,
-        "第001网格网格党支部",
+        "第001网格党支部",
     )
     group = do_create_party_org(None, world.grids.micro)
-    assert (group.kind, group.parent) == ("micro_group", branch)
+    assert (group.kind, group.parent, group.name) == ("micro_group", branch, "第001-01微网格党小组")
     dedicated = do_create_party_org(None, world.grids.dedicated)
-    assert (dedicated.kind, dedicated.parent) == ("dedicated_org", committee)
+    assert (dedicated.kind, dedicated.parent, dedicated.name) == (
+        "dedicated_org",
+        committee,
+        "实验小学党支部",
+    )
     with pytest.raises(Conflict, match="already has a party organization"):
         do_create_party_org(None, world.grids.micro)
 
@@ -123,7 +127,7 @@ def test_grid_page_shows_households_workers_and_party_org(world, registry, login
     )
     assert 'data-testid="grid-households">2<' in page
     assert "刘洋（专职网格员 · 139****5678）" in page
-    assert "第001网格网格党支部" in page
+    assert "第001网格党支部" in page
     other = (
         login(world.users.community_staff)
         .get(f"/grids/{world.grids.general2.code}/")

@@ -1,24 +1,39 @@
 """Staffing the demo: the party tree, a worker on every grid, demo logins — with a few
-deliberate gaps, so that the coverage report has something to find."""
+deliberate gaps, so that the coverage report has something to find.
+
+Every post goes to a different person, and no two posts to one household: a micro-grid
+worker is a resident volunteer of their micro-grid; a full-time grid worker is a paid
+community employee of working age, living in their general grid but not sharing a home
+with any volunteer; a dedicated-grid worker is a staff member of the unit (not in the
+community's roster). The deliberate gaps (``GAPS``) are grids without a party
+organization, micro-grids without a worker, and micro-grids whose worker lives in a
+neighbouring micro-grid of the same general grid. A micro-grid with no free adult
+resident gets the closest fit the same way (a neighbour, reported as living elsewhere),
+or no worker when its general grid has none either.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from finegrid.accounts.actions import do_create_user
 from finegrid.accounts.models import User
+from finegrid.accounts.scope import covers, path_q
 from finegrid.org.actions import do_assign_worker, do_create_party_org, do_enroll_members
-from finegrid.org.models import MemberRole, PartyOrg, WorkerRole
+from finegrid.org.models import MemberRole, PartyOrg, Worker, WorkerRole
 from finegrid.people import protect
 from finegrid.people.actions import do_link_account
 from finegrid.people.models import Person
+from finegrid.synth import names, params
 from finegrid.territory.models import Grid, GridKind
 
 DEMO_PASSWORD = "finegrid-demo"
-# Shares of grids deliberately left without something.
+# Shares of grids deliberately left short (at least one of each where there are any): no
+# party organization, no micro-grid worker, or a micro-grid worker from a neighbouring
+# micro-grid. They never hit the demo logins' grids.
 GAPS = {
     "general_without_branch": 0.05,
     "micro_without_group": 0.10,
@@ -26,10 +41,24 @@ GAPS = {
     "micro_without_worker": 0.04,
     "micro_worker_elsewhere": 0.02,
 }
-ADULTS = (
-    dt.date.today().replace(year=dt.date.today().year - 65),
-    dt.date.today().replace(year=dt.date.today().year - 25),
-)
+
+
+def _years_ago(years: int) -> dt.date:
+    today = dt.date.today()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February, in a year without one
+        return today.replace(year=today.year - years, day=28)
+
+
+def _born_between(oldest: int, youngest: int) -> tuple[dt.date, dt.date]:
+    return _years_ago(oldest + 1) + dt.timedelta(days=1), _years_ago(youngest)
+
+
+# Ages (inclusive) of residents who volunteer as micro-grid workers, and of the community's
+# full-time grid workers.
+ADULTS = _born_between(65, 25)
+WORKING_AGE = _born_between(50, 25)
 
 
 @dataclass
@@ -40,11 +69,38 @@ class Login:
     lands_on: str
 
 
-def _residents(grid: Grid, *, adults_only: bool = True):
-    residents = Person.objects.filter(path=grid.path).order_by("pk")
-    if adults_only:
-        residents = residents.filter(birth_date__range=ADULTS)
-    return residents
+@dataclass(frozen=True)
+class Candidate:
+    """An adult resident who might take a post, as far as choosing one needs."""
+
+    pk: int
+    household: int
+    path: str
+    born: dt.date
+    phone: bool
+
+
+class Residents:
+    """The adult residents of an area by the micro-grid they live in, read once: asking
+    the database per grid would scan every person for each of a street's grids."""
+
+    def __init__(self, area_path: str):
+        rows = (
+            Person.objects.filter(path_q((area_path,)), birth_date__range=ADULTS)
+            .order_by("pk")
+            .values_list("pk", "household_id", "path", "birth_date", "phone_masked")
+        )
+        self.by_path: dict[str, list[Candidate]] = {}
+        for pk, household, path, born, phone in rows:
+            self.by_path.setdefault(path, []).append(
+                Candidate(pk, household, path, born, bool(phone))
+            )
+
+    def of(self, grid: Grid, born: tuple[dt.date, dt.date] = ADULTS) -> list[Candidate]:
+        """Those living in the grid, born in a range, in roster order."""
+        paths = [path for path in self.by_path if covers((grid.path,), path)]
+        people = [c for path in paths for c in self.by_path[path] if born[0] <= c.born <= born[1]]
+        return sorted(people, key=lambda c: c.pk)
 
 
 def _phone(person: Person) -> str:
@@ -110,6 +166,29 @@ def _gap_grids(rng, grids: list[Grid], share: float, kept: set[int]) -> set[int]
     return {int(pk) for pk in rng.choice(eligible, size=count, replace=False)}
 
 
+@dataclass
+class Posts:
+    """The households that already hold a post: no person takes two, no household two."""
+
+    households: set[int] = field(default_factory=set)
+
+    def free(self, people: list[Candidate]) -> list[Candidate]:
+        return [p for p in people if p.household not in self.households]
+
+    def take(self, person: Candidate) -> None:
+        self.households.add(person.household)
+
+
+def _outside_worker(rng) -> tuple[str, str]:
+    """The name and mobile number of a dedicated grid's worker, one of the unit's own staff
+    (not in the community's roster)."""
+    sex = np.array([str(rng.choice(["M", "F"]))])
+    born = np.array([int(rng.integers(1972, 2000))])
+    name = names.person_names(rng, sex, born, names.surnames(rng, 1))[0]
+    phone = f"{rng.choice(params.MOBILE_PREFIXES)}{int(rng.integers(0, 10**8)):08d}"
+    return name, phone
+
+
 def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User]) -> dict:
     """Party organizations, members and workers for every grid under ``area_path``;
     the showcase grids are never left as gaps, and their workers get the demo logins."""
@@ -117,6 +196,9 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
     grids = list(Grid.objects.filter(path__startswith=area_path).order_by("path"))
     kept = {place.community.pk, place.general.pk, place.micro.pk}
     of_kind = {kind: [g for g in grids if g.kind == kind] for kind in GridKind.values}
+    siblings: dict[int, list[Grid]] = {}
+    for grid in of_kind[GridKind.MICRO]:
+        siblings.setdefault(grid.parent_id, []).append(grid)
     no_org = set()
     for kind, share in (
         (GridKind.GENERAL, GAPS["general_without_branch"]),
@@ -125,9 +207,8 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
     ):
         no_org |= _gap_grids(rng, of_kind[kind], share, kept)
     no_worker = _gap_grids(rng, of_kind[GridKind.MICRO], GAPS["micro_without_worker"], kept)
-    elsewhere = _gap_grids(
-        rng, of_kind[GridKind.MICRO][1:], GAPS["micro_worker_elsewhere"], kept | no_worker
-    )
+    with_neighbour = [g for g in of_kind[GridKind.MICRO] if len(siblings[g.parent_id]) > 1]
+    elsewhere = _gap_grids(rng, with_neighbour, GAPS["micro_worker_elsewhere"], kept | no_worker)
     counts = {"party_orgs": 0, "members": 0, "workers": 0}
 
     orgs: dict[int, PartyOrg] = {}
@@ -147,39 +228,66 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
             enrolments.append((org, person, role))
     counts["members"] = do_enroll_members(None, enrolments)
 
-    def assign_resident(grid: Grid, role: str, home: Grid) -> None:
-        person = _residents(home).first() or _residents(home, adults_only=False).first()
-        if person is not None:
-            do_assign_worker(
-                None,
-                grid,
-                role=role,
-                person=person,
-                phone=_phone(person),
-                user=accounts.get(grid.code),
-            )
-            counts["workers"] += 1
+    posts, residents = Posts(), Residents(area_path)
 
-    for grid in grids:
-        if grid.kind == GridKind.GENERAL:
-            assign_resident(
-                grid, WorkerRole.GRID_WORKER, grid.children.order_by("code").first() or grid
-            )
-        elif grid.kind == GridKind.DEDICATED:
-            do_assign_worker(
-                None, grid, role=WorkerRole.DEDICATED_WORKER, name=f"{grid.name}联络员"
-            )
-            counts["workers"] += 1
-    micro_grids = of_kind[GridKind.MICRO]
-    for index, grid in enumerate(micro_grids):
-        if grid.pk not in no_worker:
-            home = micro_grids[index - 1] if grid.pk in elsewhere else grid
-            assign_resident(grid, WorkerRole.MICRO_WORKER, home)
+    def assign(grid: Grid, role: str, candidates: list[Candidate]) -> bool:
+        """Give the post to a candidate drawn with the seed among those who hold none and
+        share no home with anyone who does, preferring those with a phone."""
+        free = posts.free(candidates)
+        free = [candidate for candidate in free if candidate.phone] or free
+        if not free:
+            return False
+        chosen = free[int(rng.integers(len(free)))]
+        posts.take(chosen)
+        person = Person.objects.get(pk=chosen.pk)
+        do_assign_worker(
+            None,
+            grid,
+            role=role,
+            person=person,
+            phone=_phone(person),
+            user=accounts.get(grid.code),
+        )
+        counts["workers"] += 1
+        return True
+
+    def neighbours(grid: Grid) -> list[Grid]:
+        """The other micro-grids of the same general grid, nearest in number first."""
+        family = siblings[grid.parent_id]
+        at = family.index(grid)
+        return sorted((g for g in family if g is not grid), key=lambda g: abs(family.index(g) - at))
+
+    # Volunteers first: they must live in their micro-grid, and a micro-grid has few
+    # residents; the showcase micro-grid goes first so that its worker always lives in it.
+    micro_grids = sorted(of_kind[GridKind.MICRO], key=lambda g: g.pk != place.micro.pk)
+    for grid in micro_grids:
+        if grid.pk in no_worker:
+            continue
+        homes = neighbours(grid) if grid.pk in elsewhere else [grid, *neighbours(grid)]
+        for home in homes:
+            if assign(grid, WorkerRole.MICRO_WORKER, residents.of(home)):
+                break
+    for grid in of_kind[GridKind.GENERAL]:
+        # A paid employee of the community, living in their grid where anyone free does.
+        for home in (grid, grid.parent):
+            if assign(grid, WorkerRole.GRID_WORKER, residents.of(home, WORKING_AGE)):
+                break
+    outsiders = np.random.default_rng([seed, 0xDED1])
+    for grid in of_kind[GridKind.DEDICATED]:
+        name, phone = _outside_worker(outsiders)
+        do_assign_worker(None, grid, role=WorkerRole.DEDICATED_WORKER, name=name, phone=phone)
+        counts["workers"] += 1
     return counts
 
 
 def link_resident(place: Showcase, user: User) -> Person:
-    """The resident account belongs to a household of the showcase micro-grid."""
-    worker = place.micro.workers.get(role=WorkerRole.MICRO_WORKER)
-    person = _residents(place.micro).exclude(pk=worker.person_id).first()
+    """The resident account belongs to a household of the showcase micro-grid where
+    nobody holds a worker post, so that her grid workers are neighbours, not family."""
+    posts = Worker.objects.filter(person__isnull=False).values("person__household_id")
+    person = (
+        Person.objects.filter(path=place.micro.path, birth_date__range=ADULTS)
+        .exclude(household_id__in=posts)
+        .order_by("pk")
+        .first()
+    )
     return do_link_account(None, person, user)

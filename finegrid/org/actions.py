@@ -27,11 +27,22 @@ from finegrid.people.models import Person
 from finegrid.territory.actions import require, require_scope
 from finegrid.territory.models import Grid, GridKind
 
+# What a party organization is called after its grid: 五洞桥社区党委, 五洞桥社区第1网格党支部,
+# 第001-01微网格党小组, 五洞桥小学党支部. The grid's name already says what kind of grid
+# it is, so the kind's label ("网格党支部") is not appended whole.
+ORG_NAME_SUFFIX = {
+    PartyOrgKind.COMMUNITY_COMMITTEE: "党委",
+    PartyOrgKind.GRID_BRANCH: "党支部",
+    PartyOrgKind.MICRO_GROUP: "党小组",
+    PartyOrgKind.DEDICATED_ORG: "党支部",
+}
+
 
 def default_org_name(grid: Grid, kind: str) -> str:
+    name = grid.name
     if kind == PartyOrgKind.COMMUNITY_COMMITTEE:
-        return grid.name.removesuffix("总网格") + "党委"
-    return f"{grid.name}{PartyOrgKind(kind).label}"
+        name = name.removesuffix("总网格")
+    return name + ORG_NAME_SUFFIX[PartyOrgKind(kind)]
 
 
 @transaction.atomic
