@@ -6,7 +6,7 @@ actor is a User whose role must allow the change and whose scope must cover the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -187,6 +187,8 @@ class GridPlan:
     parent_code: str | None
     shape: object | None
     site_kind: str
+    given: frozenset[str] = frozenset({"name", "site_kind", "geometry"})
+    """What the input set: an existing grid keeps the rest as stored."""
 
 
 def plan_grid(
@@ -215,7 +217,7 @@ def plan_grid(
             f"property 'kind': {kind!r} does not match code {raw_code}, "
             f"which is a {grid_code.kind} grid"
         )
-    if grid_code.kind == GridKind.COMMUNITY:
+    if grid_code.kind == GridKind.COMMUNITY and raw_code not in known_grids:
         problems.append(
             "property 'code': community grids are created with their community "
             "(finegrid areas load)"
@@ -248,7 +250,11 @@ def plan_grid(
         problems.append(f"geometry: {problem}")
     if problems:
         return None, problems
-    return GridPlan(grid_code, name, community, parent, expected_parent, shape, site_kind), []
+    given = {"name"} if properties.get("name") else set()
+    given |= {"site_kind"} if "site_kind" in properties else set()
+    given |= {"geometry"} if geometry is not None else set()
+    plan = GridPlan(grid_code, name, community, parent, expected_parent, shape, site_kind)
+    return replace(plan, given=frozenset(given)), []
 
 
 def _parent_rule(grid_code: codes.GridCode) -> str:
@@ -394,12 +400,14 @@ class GridImportReport:
 
 
 # Parents before children.
-_IMPORT_ORDER = (GridKind.GENERAL, GridKind.DEDICATED, GridKind.MICRO)
+_IMPORT_ORDER = (GridKind.COMMUNITY, GridKind.GENERAL, GridKind.DEDICATED, GridKind.MICRO)
 
 
 @transaction.atomic
 def do_import_grids(actor, collection: dict) -> GridImportReport:
-    """Create or update grids from a GeoJSON FeatureCollection, all or nothing.
+    """Create or update grids from a GeoJSON FeatureCollection, all or nothing. A grid
+    that exists keeps what a feature leaves out (its name, site kind or boundary), and a
+    community grid, made with its community, can only be updated.
 
     Every feature is checked first; if any breaks a rule, nothing is written and the
     error lists each problem as ``feature N (code): property 'x': reason``.
@@ -460,9 +468,12 @@ def do_import_grids(actor, collection: dict) -> GridImportReport:
                 new_grids.append(_build_grid(plan, plan.parent or known[plan.parent_code]))
                 continue
             before = audit.snapshot(existing)
-            existing.name = plan.name
-            existing.site_kind = plan.site_kind
-            existing.set_geometry(plan.shape)
+            if "name" in plan.given:
+                existing.name = plan.name
+            if "site_kind" in plan.given:
+                existing.site_kind = plan.site_kind
+            if "geometry" in plan.given:
+                existing.set_geometry(plan.shape)
             if audit.snapshot(existing) == before:
                 report.unchanged += 1
             else:
