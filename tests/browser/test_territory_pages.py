@@ -96,3 +96,40 @@ def test_the_map_labels_grids_with_their_codes_and_keeps_small_grids_on_top(worl
     assert "网格员" in popup.inner_text()
     popup.locator(f"a[href='/grids/{COMMUNITY_A}-001-03/']").click()
     page.wait_for_url(f"**/grids/{COMMUNITY_A}-001-03/")
+
+
+def test_the_map_speaks_the_pages_language(world, page, live_server, log_in):
+    log_in(page, "community_staff")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto("/map/")
+    page.wait_for_selector(".map[data-features]")
+    page.select_option("#map-measure", "gap")
+    assert page.inner_text("h1") == "Grid map"
+    assert page.inner_text("#map-legend") == "Without worker or party organization\nCovered"
+    page.locator(f"path.grid-{COMMUNITY_A}-001-01").dispatch_event("mouseover")
+    figures = page.locator(".leaflet-tooltip:not(.grid-label)").inner_text()
+    assert "0 households · Workers 0 · Without party organization" in figures
+
+
+# Whether a legend entry's swatch sits on the line of its label, just before it.
+SWATCH_BY_LABEL = """(item) => {
+    const swatch = item.querySelector("i").getBoundingClientRect();
+    const range = document.createRange();
+    range.selectNodeContents(item.lastChild);
+    const lines = [...range.getClientRects()];
+    const middle = swatch.top + swatch.height / 2;
+    return lines.length === 1 && lines[0].top <= middle && middle <= lines[0].bottom
+        && swatch.right <= lines[0].left + 1;
+}"""
+
+
+def test_the_gap_legend_keeps_swatches_by_their_labels_on_a_phone(world, phone, log_in):
+    log_in(phone, "community_staff")
+    phone.goto("/map/")
+    phone.wait_for_selector(".map[data-features]")
+    phone.select_option("#map-measure", "gap")
+    items = phone.locator("#map-legend .legend-item")
+    assert items.all_inner_texts() == ["无网格员或党组织", "已覆盖"]
+    for index in range(items.count()):
+        assert items.nth(index).evaluate(SWATCH_BY_LABEL), index
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390

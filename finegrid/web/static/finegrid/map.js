@@ -15,7 +15,8 @@
  * Smaller grids are drawn over larger ones; micro-grids that split one building share
  * its exact polygon, so their labels are drawn together and each popup links the others.
  * Base tiles come from the settings in #map-settings; without any, the grids are drawn
- * on a blank base, which works offline.
+ * on a blank base, which works offline. The words the script writes come, translated,
+ * from #map-labels.
  */
 (function () {
   "use strict";
@@ -91,17 +92,24 @@
     return MEASURES[measure].find((step) => value <= step[0])[1];
   }
 
-  function legendHtml(measure) {
-    if (measure === "gap") {
-      return '<i style="background:#d7301f"></i>无网格员或党组织<i style="background:#74c476"></i>已覆盖';
-    }
-    if (!MEASURES[measure]) return "";
-    return MEASURES[measure].map((s) => `<i style="background:${s[1]}"></i>${s[2]}`).join("");
+  function jsonScript(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : {};
   }
 
-  function settings() {
-    const node = document.getElementById("map-settings");
-    return node ? JSON.parse(node.textContent) : {};
+  const settings = () => jsonScript("map-settings");
+  // The words written into legends, tooltips and popups, translated by the template.
+  const TEXT = jsonScript("map-labels");
+
+  // One legend entry: a swatch that stays on the line of its label.
+  function legendItem(colour, label) {
+    return `<span class="legend-item"><i style="background:${colour}"></i>${escapeHtml(label)}</span>`;
+  }
+
+  function legendHtml(measure) {
+    if (measure === "gap") return legendItem("#d7301f", TEXT.gap) + legendItem("#74c476", TEXT.covered);
+    if (!MEASURES[measure]) return "";
+    return MEASURES[measure].map((s) => legendItem(s[1], s[2])).join("");
   }
 
   function addBaseLayer(map, config) {
@@ -126,8 +134,10 @@
   // Households, minutes, workers and party organization, where the map page sends them.
   function figuresHtml(p) {
     if (p.households === undefined) return "";
-    return `<br>${p.households} 户` + (p.minutes ? ` · ${Math.round(p.minutes)} 分钟` : "") +
-      ` · 网格员 ${p.workers} · ${p.party_org ? "有" : "无"}党组织`;
+    return `<br>${p.households} ${escapeHtml(TEXT.households)}` +
+      (p.minutes ? ` · ${Math.round(p.minutes)} ${escapeHtml(TEXT.minutes)}` : "") +
+      ` · ${escapeHtml(TEXT.workers)} ${p.workers}` +
+      ` · ${escapeHtml(p.party_org ? TEXT.withPartyOrg : TEXT.withoutPartyOrg)}`;
   }
 
   function tooltipHtml(p) {
@@ -140,7 +150,7 @@
       `<br>${escapeHtml(p.code)}${figuresHtml(p)}`;
     const others = sharing.filter((q) => q.properties.code !== p.code).map((q) => q.properties);
     if (others.length) {
-      html += '<div class="map-shared">与以下微网格共用同一边界：<ul>' +
+      html += `<div class="map-shared">${escapeHtml(TEXT.sharedBoundary)}<ul>` +
         others.map((q) => `<li><a href="${gridUrl(q.code)}">${escapeHtml(q.name)}</a> ` +
           `${escapeHtml(shortCode(q.code))}</li>`).join("") + "</ul></div>";
     }
