@@ -42,3 +42,36 @@ def test_english_pages(world, login):
     client = login(world.users.community_staff)
     page = client.get("/map/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Grid map" in page
+
+
+def test_a_grid_out_of_reach_shows_the_sites_own_404_page(world, login):
+    client = login(world.users.micro_worker)
+    response = client.get(f"/grids/{COMMUNITY_A}-001-02/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "找不到页面" in page
+    assert "不在您的管辖范围内" in page
+    assert 'class="topbar"' in page  # the site's layout, signed in as before
+    assert "micro_worker" in page
+    assert 'href="/"' in page  # a way back
+    english = client.get(f"/grids/{COMMUNITY_A}-001-02/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Page not found" in english.content.decode()
+
+
+def test_a_forbidden_action_shows_the_sites_own_403_page(world, login):
+    response = login(world.users.micro_worker).get("/registry/import/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "没有权限" in page
+    assert 'class="topbar"' in page
+
+
+def test_the_500_page_needs_no_request(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "服务器出错" in page
+    assert 'class="topbar"' in page
+    assert 'href="/"' in page

@@ -65,6 +65,21 @@ def page(chromium, live_server):
 
 
 @pytest.fixture
+def phone(chromium, live_server):
+    """A page the size of a phone's screen (390×844), touch and all."""
+    context = chromium.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
 def screenshot():
     def _save(page, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

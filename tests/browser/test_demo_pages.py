@@ -48,8 +48,10 @@ def test_demo_cockpit_map_grid_and_route_sheet(page, settings, tmp_path, screens
     page.select_option("#map-measure", "minutes")
     screenshot(page, "map")
     # Micro-grids that split one building share its footprint cell, so a click at a
-    # polygon's centre may land on a neighbour; dispatch it to the polygon itself.
+    # polygon's centre may land on a neighbour; dispatch it to the polygon itself. The
+    # popup links the grid's page.
     page.locator("path.grid-micro").first.dispatch_event("click")
+    page.locator(".leaflet-popup a.grid-link").click()
     page.wait_for_url("**/grids/*-*-*/")
     code = page.inner_text("[data-testid=grid-code]")
     assert Grid.objects.get(code=code).kind == "micro"

@@ -1,6 +1,7 @@
 import pytest
 
 from finegrid.accounts.models import AuditEntry
+from tests.conftest import COMMUNITY_A
 from tests.registry_data import LI
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,3 +40,34 @@ def test_a_micro_grid_worker_on_a_phone_sees_masked_contacts_of_their_micro_grid
     assert page.locator("button", has_text="查看明文").count() == 0
     assert page.goto(f"/households/{registry.wang.pk}/").status == 404
     context.close()
+
+
+# The width the page's own layout needs, and the lines a cell's text is broken into.
+PAGE_WIDTH = "document.documentElement.scrollWidth"
+TEXT_LINES = """(cell) => {
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+}"""
+
+
+def test_wide_tables_scroll_inside_their_card_on_a_phone(world, registry, phone, log_in):
+    log_in(phone, "community_staff")
+    for url, cell in [
+        (f"/households/{registry.zhang.pk}/", "td:text-is('张建国')"),
+        (f"/areas/{COMMUNITY_A}/buildings/", "td:has-text('3栋')"),
+        ("/audit/", "tbody td >> nth=3"),
+    ]:
+        phone.goto(url)
+        phone.locator("table").first.wait_for()
+        assert phone.evaluate(PAGE_WIDTH) <= 390, url  # no sideways scrolling of the page
+        # Names stay on one line instead of one character per line.
+        assert phone.locator(cell).first.evaluate(TEXT_LINES) == 1, url
+    # The last column of the household table can be scrolled into view.
+    phone.goto(f"/households/{registry.zhang.pk}/")
+    last = phone.locator("tr", has_text="李梅").locator("td.masked").last
+    last.scroll_into_view_if_needed()
+    assert last.is_visible()
+    box = last.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390

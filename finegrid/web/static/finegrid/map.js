@@ -9,8 +9,14 @@
  * data-route         JSON list of [lon, lat] stops of a visiting order, drawn in order
  * data-follow-view   reload the grids in view (bbox) after each pan or zoom
  * data-empty         text shown when nothing has a boundary
- * Clicking a grid opens its page. Base tiles come from the settings in #map-settings;
- * without any, the grids are drawn on a blank base, which works offline.
+ * Every general and dedicated grid carries its code as a label; micro-grids get theirs
+ * once the map is zoomed in far enough to read them (MICRO_LABEL_ZOOM). Hovering a grid
+ * shows its figures; clicking opens a popup with them and a link to the grid's page.
+ * Smaller grids are drawn over larger ones; micro-grids that split one building share
+ * its exact polygon, so their labels are drawn together and each popup links the others.
+ * Base tiles come from the settings in #map-settings; without any, the grids are drawn
+ * on a blank base, which works offline. The words the script writes come, translated,
+ * from #map-labels.
  */
 (function () {
   "use strict";
@@ -30,6 +36,52 @@
       [180, "#fd8d3c", "150–180"], [Infinity, "#d7301f", ">180"]],
   };
 
+  // From this zoom on, micro-grids are large enough on screen for their codes to fit.
+  const MICRO_LABEL_ZOOM = 16;
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  }
+
+  // Area of a GeoJSON (multi)polygon in square degrees: enough to order grids by size.
+  function ringArea(ring) {
+    let sum = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      sum += (ring[j][0] + ring[i][0]) * (ring[j][1] - ring[i][1]);
+    }
+    return Math.abs(sum / 2);
+  }
+
+  function geometryArea(geometry) {
+    if (!geometry) return 0;
+    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] :
+      geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    return polygons.reduce((total, rings) =>
+      total + ringArea(rings[0]) - rings.slice(1).reduce((holes, ring) => holes + ringArea(ring), 0), 0);
+  }
+
+  // The same polygon gives the same text, whichever vertex its rings start from and
+  // whichever way they run.
+  function ringSignature(ring) {
+    const points = ring.slice(0, -1).map(([x, y]) => `${x.toFixed(7)},${y.toFixed(7)}`);
+    // Start from the smallest vertex and go on towards the smaller of its neighbours.
+    let start = 0;
+    points.forEach((point, i) => { if (point < points[start]) start = i; });
+    const rotated = points.slice(start).concat(points.slice(0, start));
+    if (rotated.length > 2 && rotated[rotated.length - 1] < rotated[1]) rotated.push(...rotated.splice(1).reverse());
+    return rotated.join(" ");
+  }
+
+  function polygonSignature(geometry) {
+    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    return polygons.map((rings) => rings.map(ringSignature).join("|")).sort().join("/");
+  }
+
+  // The code's own segment(s), e.g. "003-07" of 510116001005-003-07.
+  function shortCode(code) {
+    return code.split("-").slice(1).join("-");
+  }
+
   function measureColour(measure, properties) {
     if (measure === "gap") {
       const gap = properties.workers === 0 || !properties.party_org;
@@ -40,17 +92,24 @@
     return MEASURES[measure].find((step) => value <= step[0])[1];
   }
 
-  function legendHtml(measure) {
-    if (measure === "gap") {
-      return '<i style="background:#d7301f"></i>无网格员或党组织<i style="background:#74c476"></i>已覆盖';
-    }
-    if (!MEASURES[measure]) return "";
-    return MEASURES[measure].map((s) => `<i style="background:${s[1]}"></i>${s[2]}`).join("");
+  function jsonScript(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : {};
   }
 
-  function settings() {
-    const node = document.getElementById("map-settings");
-    return node ? JSON.parse(node.textContent) : {};
+  const settings = () => jsonScript("map-settings");
+  // The words written into legends, tooltips and popups, translated by the template.
+  const TEXT = jsonScript("map-labels");
+
+  // One legend entry: a swatch that stays on the line of its label.
+  function legendItem(colour, label) {
+    return `<span class="legend-item"><i style="background:${colour}"></i>${escapeHtml(label)}</span>`;
+  }
+
+  function legendHtml(measure) {
+    if (measure === "gap") return legendItem("#d7301f", TEXT.gap) + legendItem("#74c476", TEXT.covered);
+    if (!MEASURES[measure]) return "";
+    return MEASURES[measure].map((s) => legendItem(s[1], s[2])).join("");
   }
 
   function addBaseLayer(map, config) {
@@ -70,6 +129,32 @@
 
   function gridUrl(code) {
     return `/grids/${encodeURIComponent(code)}/`;
+  }
+
+  // Households, minutes, workers and party organization, where the map page sends them.
+  function figuresHtml(p) {
+    if (p.households === undefined) return "";
+    return `<br>${p.households} ${escapeHtml(TEXT.households)}` +
+      (p.minutes ? ` · ${Math.round(p.minutes)} ${escapeHtml(TEXT.minutes)}` : "") +
+      ` · ${escapeHtml(TEXT.workers)} ${p.workers}` +
+      ` · ${escapeHtml(p.party_org ? TEXT.withPartyOrg : TEXT.withoutPartyOrg)}`;
+  }
+
+  function tooltipHtml(p) {
+    return `${escapeHtml(p.name)}<br>${escapeHtml(p.code)}${figuresHtml(p)}`;
+  }
+
+  // The popup: the grid's figures and link, and the other micro-grids drawn on its polygon.
+  function popupHtml(p, sharing) {
+    let html = `<a href="${gridUrl(p.code)}" class="grid-link"><strong>${escapeHtml(p.name)}</strong></a>` +
+      `<br>${escapeHtml(p.code)}${figuresHtml(p)}`;
+    const others = sharing.filter((q) => q.properties.code !== p.code).map((q) => q.properties);
+    if (others.length) {
+      html += `<div class="map-shared">${escapeHtml(TEXT.sharedBoundary)}<ul>` +
+        others.map((q) => `<li><a href="${gridUrl(q.code)}">${escapeHtml(q.name)}</a> ` +
+          `${escapeHtml(shortCode(q.code))}</li>`).join("") + "</ul></div>";
+    }
+    return html;
   }
 
   function initMap(element) {
@@ -100,27 +185,52 @@
       },
       onEachFeature: (feature, featureLayer) => {
         const p = feature.properties;
-        const figures = p.households === undefined ? "" :
-          `<br>${p.households} 户` + (p.minutes ? ` · ${Math.round(p.minutes)} 分钟` : "") +
-          ` · 网格员 ${p.workers} · ${p.party_org ? "有" : "无"}党组织`;
-        featureLayer.bindTooltip(`${p.name}<br>${p.code}${figures}`, { sticky: true });
-        if (p.kind === "micro" || p.kind === "general" || p.kind === "dedicated") {
-          // The code's own segment(s) as a label, shown when zoomed in far enough to read.
-          const label = p.code.split("-").slice(1).join("-");
-          featureLayer.bindTooltip(label, {
-            permanent: true, direction: "center", className: `grid-label grid-label-${p.kind}`,
-          });
-        }
-        featureLayer.on("click", () => { window.location.href = gridUrl(p.code); });
+        featureLayer.bindTooltip(tooltipHtml(p), { sticky: true });
+        // The popup belongs to the map, not the grid, so it outlives the reload that
+        // follows when opening it pans the map.
+        featureLayer.on("click", (event) => {
+          L.popup({ className: "grid-popup" }).setLatLng(event.latlng)
+            .setContent(popupHtml(p, sharedPolygon(feature))).openOn(map);
+          featureLayer.closeTooltip();
+        });
       },
     }).addTo(map);
-    const note = L.DomUtil.create("div", "map-note", element);
+    // Micro-grids by polygon, to find those that share one; filled as the grids load.
+    let byPolygon = new Map();
+    const polygonKey = (feature) => polygonSignature(feature.geometry);
+    const sharedPolygon = (feature) =>
+      feature.properties.kind === "micro" && feature.geometry ? byPolygon.get(polygonKey(feature)) || [] : [];
+    // Code labels: permanent tooltips of their own, so hovering a grid still shows its figures.
+    const labels = { general: L.layerGroup().addTo(map), micro: L.layerGroup() };
     const labelZoom = () => {
-      element.classList.toggle("labels-micro", map.getZoom() >= 16);
-      element.classList.toggle("labels-general", map.getZoom() >= 14 && map.getZoom() < 16);
+      const showMicro = map.getZoom() >= MICRO_LABEL_ZOOM;
+      if (showMicro !== map.hasLayer(labels.micro)) {
+        if (showMicro) labels.micro.addTo(map); else labels.micro.remove();
+      }
+      element.dataset.zoom = String(map.getZoom());
     };
     map.on("zoomend", labelZoom);
-    labelZoom();
+
+    function addLabels() {
+      labels.general.clearLayers();
+      labels.micro.clearLayers();
+      const labelled = new Set();
+      layer.eachLayer((featureLayer) => {
+        const feature = featureLayer.feature;
+        const kind = feature.properties.kind;
+        if (!feature.geometry || kind === "community" || labelled.has(feature)) return;
+        // Grids sharing one polygon share one label, their codes one under the other.
+        const group = kind === "micro" ? sharedPolygon(feature) : [feature];
+        group.forEach((f) => labelled.add(f));
+        const text = group.map((f) => escapeHtml(shortCode(f.properties.code))).join("<br>");
+        L.tooltip({ permanent: true, direction: "center", className: `grid-label grid-label-${kind}` })
+          .setLatLng(featureLayer.getCenter())
+          .setContent(text)
+          .addTo(kind === "micro" ? labels.micro : labels.general);
+      });
+    }
+
+    const note = L.DomUtil.create("div", "map-note", element);
     note.hidden = true;
     const kindSelect = element.dataset.kindSelect && document.getElementById(element.dataset.kindSelect);
     let firstLoad = true;
@@ -135,8 +245,19 @@
       fetch(url, { credentials: "same-origin" })
         .then((response) => response.json())
         .then((collection) => {
+          // Largest first, so that smaller grids are drawn on top and stay clickable.
+          const features = collection.features.slice().sort(
+            (a, b) => geometryArea(b.geometry) - geometryArea(a.geometry));
+          byPolygon = new Map();
+          features.filter((f) => f.properties.kind === "micro" && f.geometry).forEach((f) => {
+            const key = polygonKey(f);
+            if (!byPolygon.has(key)) byPolygon.set(key, []);
+            byPolygon.get(key).push(f);
+          });
+          byPolygon.forEach((group) => group.sort((a, b) => (a.properties.code < b.properties.code ? -1 : 1)));
           layer.clearLayers();
-          layer.addData(collection);
+          layer.addData(features);
+          addLabels();
           const drawn = collection.features.filter((f) => f.geometry).length;
           note.hidden = drawn > 0;
           note.textContent = element.dataset.empty || "";
@@ -144,6 +265,7 @@
             const focused = layer.getLayers().find((l) => l.feature.properties.code === focus);
             map.fitBounds((focused || layer).getBounds(), { padding: [12, 12] });
           }
+          labelZoom();
           element.dataset.features = String(drawn);
           firstLoad = false;
         });
