@@ -11,6 +11,7 @@ from tests.conftest import COMMUNITY_A, COMMUNITY_B, COMMUNITY_C, square
 READS = [
     "/api/me",
     "/api/areas",
+    "/api/areas.geojson",
     "/api/areas/{area}",
     "/api/grids",
     "/api/grids.geojson",
@@ -63,7 +64,7 @@ def test_out_of_scope_is_exactly_like_missing(world, login):
     foreign = world.grids.other_district
     missing = {"detail": f"no grid {foreign.code}"}
     for url in _urls(foreign)[2:]:
-        if url in ("/api/grids", "/api/grids.geojson"):
+        if url in ("/api/areas.geojson", "/api/grids", "/api/grids.geojson"):
             continue
         assert client.get(url).status_code == 404, url
     response = client.get(f"/api/grids/code/{foreign.code}")
@@ -193,6 +194,27 @@ def test_geojson_output(world, login):
     feature = client.get(f"/api/grids/{world.grids.micro.pk}/geojson").json()
     assert feature["type"] == "Feature"
     assert feature["properties"]["parent"] == f"{COMMUNITY_A}-001"
+
+
+def test_areas_as_geojson(world, login):
+    """Areas in scope as features, with null geometry where no boundary was loaded."""
+    client = login(world.users.community_staff)
+    response = client.get("/api/areas.geojson", {"level": "community", "limit": 5})
+    assert response["Content-Type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["numberMatched"] == 1
+    assert collection["features"] == [
+        {
+            "type": "Feature",
+            "geometry": None,
+            "properties": {
+                "code": COMMUNITY_A,
+                "level": "community",
+                "name": world.grids.general.community.name,
+                "parent": COMMUNITY_A[:9] + "000",
+            },
+        }
+    ]
 
 
 def test_create_reports_invariant_problems(world, login):

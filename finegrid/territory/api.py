@@ -70,8 +70,16 @@ class GridFilters(Schema):
     bbox: str | None = BBOX
 
 
-class GeoJsonFilters(GridFilters):
+class FeatureLimit(Schema):
     limit: int | None = Field(None, ge=1, description="most features to return")
+
+
+class AreaGeoJsonFilters(AreaFilters, FeatureLimit):
+    pass
+
+
+class GeoJsonFilters(GridFilters, FeatureLimit):
+    pass
 
 
 @router.get("/areas", response={200: list[AreaOut], **QUERY_ERRORS})
@@ -80,6 +88,21 @@ def list_areas(request, filters: Query[AreaFilters]):
     """Administrative areas in your scope; bbox is west,south,east,north."""
     queryset = queries.areas(actor(request)).select_related("parent")
     return queries.filter_areas(queryset, **filters.dict())
+
+
+@router.get(
+    "/areas.geojson",
+    response={200: FeatureCollectionOut, **QUERY_ERRORS},
+    openapi_extra=_geojson_doc(FeatureCollectionOut),
+)
+def areas_geojson(request, filters: Query[AreaGeoJsonFilters]):
+    """The same areas as a GeoJSON FeatureCollection. The NBS codes carry no boundaries:
+    an area's geometry is null unless one was loaded (a community's boundary is its
+    community grid's)."""
+    queryset = queries.filter_areas(
+        queries.areas(actor(request)).select_related("parent"), **filters.dict(exclude={"limit"})
+    )
+    return _capped_collection(queryset, filters.limit, properties=queries.area_properties)
 
 
 @router.get("/areas/{code}", response={200: AreaOut, **READ_ERRORS})
@@ -102,13 +125,19 @@ def list_grids(request, filters: Query[GridFilters]):
 def grids_geojson(request, filters: Query[GeoJsonFilters]):
     """The same grids as a GeoJSON FeatureCollection, at most ``limit`` features (and never
     more than the server's FINEGRID_GEOJSON_MAX_FEATURES)."""
-    values = filters.dict()
-    limit = values.pop("limit") or settings.API_GEOJSON_MAX_FEATURES
-    cap = min(limit, settings.API_GEOJSON_MAX_FEATURES)
-    queryset = queries.filter_grids(queries.grids(actor(request)), **values)
+    queryset = queries.filter_grids(
+        queries.grids(actor(request)), **filters.dict(exclude={"limit"})
+    )
+    return _capped_collection(queryset, filters.limit)
+
+
+def _capped_collection(queryset, limit: int | None, **options) -> HttpResponse:
+    """At most ``limit`` features, and never more than the server's
+    FINEGRID_GEOJSON_MAX_FEATURES, with the counts matched and returned."""
+    cap = min(limit or settings.API_GEOJSON_MAX_FEATURES, settings.API_GEOJSON_MAX_FEATURES)
     matched = queryset.count()
     body = queries.feature_collection(
-        queryset[:cap], numberMatched=matched, numberReturned=min(matched, cap)
+        queryset[:cap], numberMatched=matched, numberReturned=min(matched, cap), **options
     )
     return HttpResponse(body, content_type=GEOJSON)
 

@@ -132,16 +132,29 @@ def geojson_feature(geometry_text: str, properties: dict) -> str:
     )
 
 
+def area_properties(area: AdminArea) -> dict:
+    return {
+        "code": area.code,
+        "level": area.level,
+        "name": area.name,
+        "parent": area.parent.code if area.parent_id else None,
+    }
+
+
 def feature_collection(
-    grids_: Iterable[Grid], extra_properties: dict[int, dict] | None = None, **members
+    nodes: Iterable[Grid] | Iterable[AdminArea],
+    extra_properties: dict[int, dict] | None = None,
+    *,
+    properties=grid_properties,
+    **members,
 ) -> str:
-    """GeoJSON FeatureCollection text; stored geometry text is spliced in, not re-parsed.
-    ``extra_properties`` (by grid id) join each grid's properties; ``members`` are added
-    as foreign members (e.g. numberMatched)."""
+    """GeoJSON FeatureCollection text of grids (or, with ``properties=area_properties``,
+    areas); stored geometry text is spliced in, not re-parsed. ``extra_properties`` (by
+    id) join each node's properties; ``members`` are added as foreign members (e.g.
+    numberMatched)."""
     extra = extra_properties or {}
     features = (
-        geojson_feature(grid.geometry, grid_properties(grid) | extra.get(grid.pk, {}))
-        for grid in grids_
+        geojson_feature(node.geometry, properties(node) | extra.get(node.pk, {})) for node in nodes
     )
     foreign = "".join(
         f",{json.dumps(k)}:{json.dumps(v, ensure_ascii=False)}" for k, v in members.items()
