@@ -17,8 +17,9 @@ def test_api_changes_record_actor_request_and_values(world, login):
         HTTP_X_REQUEST_ID="req-test-0001",
     )
     assert response.status_code == 200
-    assert response["X-Request-ID"] == "req-test-0001"
-    entry = AuditEntry.objects.get(request_id="req-test-0001")
+    request_id = response["X-Request-ID"]
+    assert request_id.startswith("req-test-0001.")
+    entry = AuditEntry.objects.get(request_id=request_id)
     assert entry.actor_label == "community_staff"
     assert entry.actor_id == world.users.community_staff.pk
     assert entry.action == "update"
@@ -27,6 +28,13 @@ def test_api_changes_record_actor_request_and_values(world, login):
     assert entry.before["name"] == "第001-01微网格"
     assert entry.after["name"] == "一号楼微网格"
     assert entry.path == grid.path
+
+
+def test_a_caller_cannot_give_two_requests_one_id(world, login):
+    client = login(world.users.community_staff)
+    first, second = (client.get("/api/me", HTTP_X_REQUEST_ID="trace-7") for _ in range(2))
+    assert first["X-Request-ID"] != second["X-Request-ID"]
+    assert first["X-Request-ID"].startswith("trace-7.")
 
 
 def test_unsafe_request_ids_are_replaced(world, login):

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("finegrid_request_id", default="")
 
 # An incoming X-Request-ID is kept only when it is short and plain, so it cannot smuggle
-# anything into logs.
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# anything into logs, and gets a suffix of our own, so that no caller can make two
+# requests share an id in the audit log.
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,40}$")
 
 
 def new_request_id(prefix: str = "") -> str:
@@ -21,9 +22,9 @@ def new_request_id(prefix: str = "") -> str:
 
 
 def accept_request_id(candidate: str | None) -> str:
-    """The caller's id when it is safe to keep, otherwise a fresh one."""
+    """The caller's id, made unique, when it is safe to keep; otherwise a fresh one."""
     if candidate and _SAFE_ID.match(candidate):
-        return candidate
+        return f"{candidate}.{uuid.uuid4().hex[:16]}"
     return new_request_id()
 
 
