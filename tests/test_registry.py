@@ -144,3 +144,14 @@ def test_a_reimport_that_adds_an_id_number_updates_the_person(world):
     assert report.persons == {"created": 0, "updated": 1, "unchanged": 3}
     li = Person.objects.get(name="李梅")
     assert protect.decrypt(li.id_number_enc) == LI
+
+
+def test_health_flags_are_sealed_like_the_other_sensitive_ones(world):
+    """重病患者 and 严重精神障碍患者 are health data: kept encrypted, never in plain columns."""
+    sick = [dict(r) for r in ROSTER]
+    sick[3]["特殊标识"] = "重病患者、严重精神障碍患者"
+    do_import_roster(None, COMMUNITY_A, rows(sick))
+    person = Person.objects.get(name=sick[3]["姓名"])
+    assert sensitive_flags_of(person) == ["serious_illness", "severe_mental_disorder"]
+    assert person.plain_flags == []
+    assert "重病" not in person.sensitive_enc

@@ -104,6 +104,8 @@ class SensitiveFlag(models.TextChoices):
     DISABLED = "disabled", _("残疾人")
     SUBSISTENCE = "subsistence", _("低保")
     LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
+    SERIOUS_ILLNESS = "serious_illness", _("重病患者")
+    SEVERE_MENTAL_DISORDER = "severe_mental_disorder", _("严重精神障碍患者")
 
 
 # The flags grid work runs on every day, kept in plain columns so they can be counted.
