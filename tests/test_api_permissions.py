@@ -140,10 +140,12 @@ WRITES = [
         {"dwelling": "{empty_dwelling}", "head": {"name": "新户主", "sex": "M"}},
     ),
     ("post", "/api/households/{household}/move", {"dwelling": "{empty_dwelling}"}),
+    ("patch", "/api/households/{household}", {"head": "{person}"}),
     ("post", "/api/party-orgs", {"grid": "510116001005-001"}),
     ("patch", "/api/party-orgs/{party_org}", {"name": "新名称"}),
     ("post", "/api/party-orgs/{party_org}/members", {"person": "{party_member}"}),
     ("post", "/api/workers", {"grid": "510116001005-001-02", "role": "micro_worker", "name": "丙"}),
+    ("patch", "/api/workers/{worker}", {"name": "甲甲"}),
     ("post", "/api/workers/{worker}/end", {}),
 ]
 

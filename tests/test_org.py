@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from finegrid.accounts.models import AuditEntry
 from finegrid.cli import main
 from finegrid.errors import Conflict, InvalidInput
 from finegrid.org.actions import (
@@ -155,3 +156,38 @@ def test_moving_a_household_keeps_its_history(world, registry):
     with pytest.raises(Conflict, match="already has a household"):
         do_move_household(None, registry.wang, empty)
     assert Grid.objects.filter(code=f"{COMMUNITY_A}-001-02").exists()
+
+
+def test_a_worker_s_name_and_phone_can_be_corrected(world, login):
+    """PATCH /api/workers/{id}: name and work phone, checked and audited; the phone stays
+    sealed and masked."""
+    worker = do_assign_worker(None, world.grids.micro, role="micro_worker", name="甲")
+    staff = login(world.users.community_staff)
+    response = staff.patch(
+        f"/api/workers/{worker.pk}",
+        data=json.dumps({"name": "甲乙", "phone": "138 0000 1111"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["phone"]) == ("甲乙", "138****1111")
+    refused = staff.patch(
+        f"/api/workers/{worker.pk}",
+        data=json.dumps({"phone": "12"}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["problems"] == [
+        "phone: must be 11 digits starting with 13–19 (optionally +86)"
+    ]
+    entry = AuditEntry.objects.filter(object_type="org.worker", action="update").get()
+    assert (entry.before["name"], entry.after["name"]) == ("甲", "甲乙")
+    assert "13800001111" not in json.dumps(entry.after)
+    partner = login(world.users.partner)
+    assert (
+        partner.patch(
+            f"/api/workers/{worker.pk}",
+            data=json.dumps({"name": "丙"}),
+            content_type="application/json",
+        ).status_code
+        == 404
+    )

@@ -299,3 +299,29 @@ def test_a_partner_sees_places_but_no_people_or_organization(world, registry, lo
     assert client.get("/api/registry/export", {"area": COMMUNITY_A}).status_code == 403
     assert client.get(f"/registry/export/{COMMUNITY_A}/").status_code == 403
     assert "张建国" not in client.get(f"/grids/{world.grids.micro.code}/").content.decode()
+
+
+def test_staff_change_the_head_of_a_household(world, registry, login):
+    """PATCH /api/households/{id} {"head": member}: the member becomes 户主, the former
+    head 其他; a person of another household is refused."""
+    li = Person.objects.get(name="李梅")
+    staff = login(world.users.community_staff)
+    response = staff.patch(
+        f"/api/households/{registry.zhang.pk}",
+        data=json.dumps({"head": li.pk}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["head"] == "李梅"
+    relations = dict(
+        Person.objects.filter(household=registry.zhang).values_list("name", "relation")
+    )
+    assert (relations["李梅"], relations["张建国"]) == ("head", "other")
+    wang = Person.objects.get(name="王秀英")
+    refused = staff.patch(
+        f"/api/households/{registry.zhang.pk}",
+        data=json.dumps({"head": wang.pk}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["problems"] == ["head: 王秀英 is not a member of this household"]

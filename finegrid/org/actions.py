@@ -124,14 +124,8 @@ def do_assign_worker(
     if person is not None:
         require_scope(actor, person, f"person {person.pk}")
         name = name or person.name
-    name = (name or "").strip()
-    if not name or len(name) > 50:
-        problems.append("name: must be 1 to 50 characters")
-    if phone:
-        try:
-            phone = identity.validate_mobile(phone)
-        except ValueError as error:
-            problems.append(f"phone: {str(error).split(': ', 1)[-1]}")
+    name, phone, found = _checked_contact(name, phone)
+    problems.extend(found)
     start = start or dt.date.today()
     if end is not None and end < start:
         problems.append("end: is before start")
@@ -149,6 +143,45 @@ def do_assign_worker(
         **sealed_phone(phone),
     )
     audit.record(actor, AuditAction.CREATE, worker)
+    return worker
+
+
+def _checked_contact(name: str, phone: str) -> tuple[str, str, list[str]]:
+    """A worker's name and mobile number, normalized, and the problems with them."""
+    problems = []
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        problems.append("name: must be 1 to 50 characters")
+    if phone:
+        try:
+            phone = identity.validate_mobile(phone)
+        except ValueError as error:
+            problems.append(f"phone: {str(error).split(': ', 1)[-1]}")
+    return name, phone, problems
+
+
+@transaction.atomic
+def do_update_worker(
+    actor, worker: Worker, *, name: str | None = None, phone: str | None = None
+) -> Worker:
+    """Correct a worker's name or work phone (``phone=""`` removes it)."""
+    require(actor, "org.change_worker")
+    require_scope(actor, worker, f"worker {worker.pk}")
+    current_phone = protect.decrypt(worker.phone_enc)
+    name, new_phone, problems = _checked_contact(
+        worker.name if name is None else name, current_phone if phone is None else phone
+    )
+    if problems:
+        raise InvalidInput(problems)
+    before = audit.snapshot(worker)
+    worker.name = name
+    if new_phone != current_phone:
+        for field_name, value in sealed_phone(new_phone).items():
+            setattr(worker, field_name, value)
+    after = audit.snapshot(worker)
+    if after != before:
+        worker.save()
+        audit.record(actor, AuditAction.UPDATE, worker, before=before, after=after)
     return worker
 
 

@@ -16,6 +16,7 @@ from finegrid.org.schemas import (
     WorkerEndIn,
     WorkerIn,
     WorkerOut,
+    WorkerPatch,
 )
 from finegrid.people import queries as people
 from finegrid.territory import queries as territory
@@ -96,6 +97,13 @@ def assign_worker(request, payload: WorkerIn):
     person_id = values.pop("person")
     person = people.get_person(actor(request), person_id) if person_id else None
     return Status(201, actions.do_assign_worker(actor(request), grid, person=person, **values))
+
+
+@router.patch("/workers/{worker_id}", response={200: WorkerOut, **WRITE_ERRORS})
+def update_worker(request, worker_id: PathId, payload: WorkerPatch):
+    """Correct a worker's name or work phone; reassigning means ending and assigning."""
+    worker = queries.get_worker(actor(request), worker_id)
+    return actions.do_update_worker(actor(request), worker, **payload.dict(exclude_unset=True))
 
 
 @router.post("/workers/{worker_id}/end", response={200: WorkerOut, **WRITE_ERRORS})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from finegrid.apicommon import RefId
 
@@ -98,6 +98,11 @@ class WorkerIn(Schema):
     person: RefId | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+
+
+class WorkerPatch(Schema):
+    name: str | None = None
+    phone: str | None = Field(None, description='a mainland mobile number; "" removes it')
 
 
 class WorkerEndIn(Schema):

@@ -291,6 +291,28 @@ def do_move_household(actor, household: Household, to_dwelling: Dwelling) -> Hou
     return household
 
 
+@transaction.atomic
+def do_set_head(actor, household: Household, person: Person) -> Household:
+    """Make one of a household's members its head (户主); the old head becomes 其他 until
+    their relation is corrected, the new one 户主."""
+    require(actor, "people.change_household")
+    require_scope(actor, household, f"household {household.pk}")
+    if person.household_id != household.pk:
+        raise InvalidInput(f"head: {person.name} is not a member of this household")
+    if household.head_id == person.pk:
+        return household
+    before = audit.snapshot(household)
+    old = household.head
+    if old is not None and old.relation == Relation.HEAD:
+        do_update_person(actor, old, relation=Relation.OTHER)
+    if person.relation != Relation.HEAD:
+        do_update_person(actor, person, relation=Relation.HEAD)
+    household.head = person
+    household.save(update_fields=["head"])
+    audit.record(actor, AuditAction.UPDATE, household, before=before)
+    return household
+
+
 # --- Roster import -------------------------------------------------------------------------------
 
 

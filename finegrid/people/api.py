@@ -11,6 +11,7 @@ from finegrid.people import actions, queries, roster
 from finegrid.people.schemas import (
     HouseholdIn,
     HouseholdOut,
+    HouseholdPatch,
     ImportReportOut,
     MoveIn,
     PersonIn,
@@ -54,6 +55,15 @@ def create_household(request, payload: HouseholdIn):
         actor(request), dwelling, payload.head.dict(exclude_none=True)
     )
     return Status(201, queries.get_household(actor(request), household.pk))
+
+
+@router.patch("/households/{household_id}", response={200: HouseholdOut, **WRITE_ERRORS})
+def update_household(request, household_id: PathId, payload: HouseholdPatch):
+    """Change the head of household (户主) to another member; a move has its own call."""
+    household = queries.get_household(actor(request), household_id)
+    person = queries.get_person(actor(request), payload.head)
+    actions.do_set_head(actor(request), household, person)
+    return queries.get_household(actor(request), household_id)
 
 
 @router.post("/households/{household_id}/move", response={200: HouseholdOut, **WRITE_ERRORS})

@@ -125,6 +125,10 @@ class HouseholdIn(Schema):
     head: PersonPatch = Field(description="the head of household (户主)")
 
 
+class HouseholdPatch(Schema):
+    head: RefId = Field(description="id of the member who becomes head (户主)")
+
+
 class MoveIn(Schema):
     dwelling: RefId
 
