@@ -170,7 +170,12 @@ def test_unmasking_is_audited_on_every_path(world, registry, login):
 def test_unmasked_export_needs_permission_and_reason_and_audits_each_person(
     world, registry, login, tmp_path, capsys
 ):
+    worker_page = login(world.users.grid_worker).get(f"/grids/{world.grids.general.code}/")
+    assert 'data-testid="unmasked-export"' not in worker_page.content.decode()
     client = login(world.users.community_staff)
+    page = client.get("/areas/510116001005/").content.decode()
+    assert 'data-testid="unmasked-export"' in page
+    assert 'action="/registry/export/510116001005/"' in page
     refused = client.post("/registry/export/510116001005/", {"format": "csv", "reason": ""})
     assert refused.status_code == 400
     response = client.post(
