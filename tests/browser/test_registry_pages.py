@@ -23,23 +23,16 @@ def test_staff_unmask_one_person_with_a_reason(world, registry, page, screenshot
 
 
 def test_a_micro_grid_worker_on_a_phone_sees_masked_contacts_of_their_micro_grid(
-    world, registry, chromium, live_server, log_in
+    world, registry, phone, log_in
 ):
-    context = chromium.new_context(
-        base_url=live_server.url,
-        locale="zh-CN",
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-    )
-    page = context.new_page()
+    page = phone
     log_in(page, "micro_worker")
     page.goto(f"/households/{registry.zhang.pk}/")
-    phone = page.locator("tr", has_text="李梅").locator("[data-testid=phone]")
-    assert phone.is_visible()
-    assert phone.inner_text() == "139****1234"
+    contact = page.locator("tr", has_text="李梅").locator("[data-testid=phone]")
+    assert contact.is_visible()
+    assert contact.inner_text() == "139****1234"
     assert page.locator("button", has_text="查看明文").count() == 0
     assert page.goto(f"/households/{registry.wang.pk}/").status == 404
-    context.close()
 
 
 # The width the page's own layout needs, and the lines a cell's text is broken into.
