@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from distributed import LocalCluster
 
@@ -12,10 +14,16 @@ from .files import two_grid_buildings, two_grids, write
 
 @pytest.fixture(scope="module")
 def scheduler():
+    # The in-process scheduler logs client goodbyes from its own thread, which can come
+    # after pytest has closed the stream it captured: only warnings are worth showing.
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
     with LocalCluster(
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     ) as cluster:
         yield cluster.scheduler_address
+    logger.setLevel(level)
 
 
 def test_dask_cluster_gives_the_same_division_as_this_process(scheduler, tmp_path):
