@@ -30,7 +30,7 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	FINEGRID_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	FINEGRID_TESTING=1 $(BIN)/python -m pytest -n 2 --dist loadgroup
+	FINEGRID_TESTING=1 $(BIN)/python -m pytest -n 2
 
 lint: $(BIN)/finegrid
 	$(BIN)/ruff check .
