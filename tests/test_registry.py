@@ -155,3 +155,24 @@ def test_health_flags_are_sealed_like_the_other_sensitive_ones(world):
     assert sensitive_flags_of(person) == ["serious_illness", "severe_mental_disorder"]
     assert person.plain_flags == []
     assert "重病" not in person.sensitive_enc
+
+
+def test_a_roster_must_agree_with_the_places_already_registered(world):
+    """A dwelling given on another floor than it is registered on, or a floor above its
+    building's top, is reported by row and column, and nothing is written."""
+    do_import_roster(None, COMMUNITY_A, rows())
+    Building.objects.filter(name="3栋").update(floors=6)
+    moved = [dict(r) for r in ROSTER]
+    for row in moved[:3]:
+        row["楼层"] = "4"
+    moved[3]["楼层"] = "9"
+    persons = Person.objects.count()
+    with pytest.raises(InvalidInput) as error:
+        do_import_roster(None, COMMUNITY_A, rows(moved))
+    assert error.value.problems == [
+        "第 2 行，楼层：3栋1单元502 已登记在 5 层",
+        "第 3 行，楼层：3栋1单元502 已登记在 5 层",
+        "第 4 行，楼层：3栋1单元502 已登记在 5 层",
+        "第 5 行，楼层：3栋 只有 6 层",
+    ]
+    assert Person.objects.count() == persons

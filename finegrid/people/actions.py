@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from finegrid import bulk, identity
 from finegrid.accounts import audit
@@ -374,15 +375,8 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
             rows.append(row)
     problems += roster.check_households(rows)
     if not cells:
-        problems.append("the roster has no rows")
-
-    buildings = {b.name: b for b in Building.objects.filter(community=community)}
-    for row in rows:
-        building = buildings.get(row.building)
-        if building is not None and row.floor > building.floors:
-            problems.append(
-                f"row {row.row}, column 楼层: {row.building} has {building.floors} floors"
-            )
+        problems.append(gettext("花名册没有数据行"))
+    problems += _place_problems(community, rows)
     id_hashes = {protect.lookup_hash("id", r.id_number): r for r in rows if r.id_number}
     existing_people = {
         p.id_number_hash: p
@@ -400,13 +394,40 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
             dwelling.entrance.number,
             dwelling.room,
         ) != (community.pk, *row.dwelling_key):
-            problems.append(
-                f"row {row.row}, column 身份证号: this person is registered in another household"
-            )
+            reason = gettext("此人已登记在另一户")
+            problems.append(roster.at_cell(row.row, "身份证号", reason))
     if problems:
         raise InvalidInput(problems)
     hashes = {row.row: id_hash for id_hash, row in id_hashes.items()}
+    buildings = {b.name: b for b in Building.objects.filter(community=community)}
     return _write_roster(actor, community, rows, buildings, hashes)
+
+
+def _place_problems(community: AdminArea, rows: list[roster.RosterRow]) -> list[str]:
+    """Rows that contradict the places already registered: a floor above the building's
+    top, or a dwelling given on another floor than it is registered on."""
+    problems = []
+    floors_of = dict(Building.objects.filter(community=community).values_list("name", "floors"))
+    registered = {
+        (building, entrance, room): floor
+        for building, entrance, room, floor in Dwelling.objects.filter(
+            building__community=community
+        ).values_list("building__name", "entrance__number", "room", "floor")
+    }
+    for row in rows:
+        where = f"{row.building}{row.entrance}单元{row.room}"
+        top = floors_of.get(row.building)
+        floor = registered.get(row.dwelling_key)
+        if top is not None and row.floor > top:
+            reason = gettext("%(building)s 只有 %(floors)s 层") % {
+                "building": row.building,
+                "floors": top,
+            }
+            problems.append(roster.at_cell(row.row, "楼层", reason))
+        elif floor is not None and floor != row.floor:
+            reason = gettext("%(where)s 已登记在 %(floor)s 层") % {"where": where, "floor": floor}
+            problems.append(roster.at_cell(row.row, "楼层", reason))
+    return problems
 
 
 def _write_roster(actor, community, rows, buildings, hashes: dict[int, str]) -> RosterReport:
