@@ -44,6 +44,8 @@ def _read_layer(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     crs = meta.get("crs")
     if crs not in (None, "EPSG:4326", "OGC:CRS84"):
         raise InputError(f"{path}: coordinates must be WGS-84 longitude/latitude, not {crs}")
+    if geometries is None:
+        raise InputError(f"{path}: has no geometry column (is it a GeoJSON or GeoPackage layer?)")
     shapes = shapely.from_wkb(geometries, on_invalid="ignore")
     return shapes, dict(zip(meta["fields"], columns, strict=True))
 
@@ -57,9 +59,13 @@ def _whole(value: object, where: str, name: str, *, minimum: int, default: int |
         if default is None:
             raise InputError(f"{where}: property {name!r} is missing")
         return default
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
     if not number.is_integer():
-        raise InputError(f"{where}: property {name!r} must be a whole number, got {value!r}")
+        shown = value.item() if isinstance(value, np.generic) else value
+        raise InputError(f"{where}: property {name!r} must be a whole number, got {shown!r}")
     if number < minimum:
         raise InputError(f"{where}: property {name!r} must be ≥ {minimum}, got {int(number)}")
     return int(number)
@@ -221,6 +227,13 @@ def read_previous(path: str | Path) -> dict[str, list[MicroGrid]]:
         code = properties.get("code")
         where = f"{path}: {_feature(index, code)}"
         try:
+            number = int(str(code).rsplit("-", 1)[1])
+        except (IndexError, ValueError):
+            raise InputError(f"{where}: property 'code' is not a micro-grid code") from None
+        if "general_grid" not in properties:
+            raise InputError(f"{where}: property 'general_grid' is missing")
+        general_grid = str(properties["general_grid"])
+        try:
             parts = [
                 Part(
                     building=str(part["building"]),
@@ -230,11 +243,10 @@ def read_previous(path: str | Path) -> dict[str, list[MicroGrid]]:
                 )
                 for part in properties["parts"]
             ]
-            number = int(str(code).rsplit("-", 1)[1])
-            general_grid = str(properties["general_grid"])
-        except (KeyError, IndexError, TypeError, ValueError) as error:
+        except (KeyError, IndexError, TypeError, ValueError):
             raise InputError(
-                f"{where}: property {error.args[0]!r} is missing or malformed"
+                f"{where}: property 'parts' must list {{building, entrance, floors: [lo, hi], "
+                "households}} entries"
             ) from None
         previous.setdefault(general_grid, []).append(
             MicroGrid(

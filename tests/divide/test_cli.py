@@ -168,7 +168,12 @@ BAD_INPUTS = [
         "feature #2 (id 'A1'): property 'households' must be ≥ 0",
     ),
     ("no households", {"households": None}, "property 'households' is missing"),
-    ("fractional floors", {"floors": 2.5}, "property 'floors' must be a whole number"),
+    ("fractional floors", {"floors": 2.5}, "property 'floors' must be a whole number, got 2.5"),
+    (
+        "words for households",
+        {"households": "many"},
+        "feature #2 (id 'A1'): property 'households' must be a whole number, got 'many'",
+    ),
     ("duplicate id", {"id": "A0"}, "feature #2 (id 'A0'): property 'id' repeats feature #1"),
     ("unknown grid", {"general_grid": "510116001005-099"}, "property 'general_grid' names no grid"),
     ("bad elevator", {"elevator": "maybe"}, "property 'elevator' must be true or false"),
@@ -186,6 +191,31 @@ def test_bad_property_names_the_feature_and_leaves_no_file(
     assert message in capsys.readouterr().err
     assert not (tmp_path / "micro.geojson").exists()
     assert not list(tmp_path.glob(".micro.geojson.*"))
+
+
+def test_a_file_without_geometry_is_refused_in_one_line(city, tmp_path, capsys):
+    table = tmp_path / "households.csv"
+    table.write_text("id,households\nA0,12\n")
+    assert divide(table, "-o", tmp_path / "micro.geojson") == 1
+    assert f"{table}: has no geometry column" in capsys.readouterr().err
+
+
+def test_a_malformed_previous_division_names_feature_and_property(city, tmp_path, capsys):
+    buildings, grids = city
+    previous = tmp_path / "old.geojson"
+    feature = {"code": "510116001005-001-x", "general_grid": "510116001005-001", "parts": []}
+    previous.write_text(json.dumps({"features": [{"properties": feature}]}))
+    arguments = ("-o", tmp_path / "m.geojson", "--grids", grids, "--previous", previous)
+    assert divide(buildings, *arguments) == 1
+    assert "feature #1 (id '510116001005-001-x'): property 'code' is not a micro-grid code" in (
+        capsys.readouterr().err
+    )
+    feature.update(code="510116001005-001-01", parts=[{"building": "A0"}])
+    previous.write_text(json.dumps({"features": [{"properties": feature}]}))
+    assert divide(buildings, *arguments) == 1
+    assert "property 'parts' must list {building, entrance, floors: [lo, hi], households}" in (
+        capsys.readouterr().err
+    )
 
 
 def test_invalid_geometry_is_named(city, tmp_path, capsys):
