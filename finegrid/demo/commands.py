@@ -6,7 +6,7 @@ import argparse
 import json
 import time
 
-from finegrid.cli import CommandError, setup_django
+from finegrid.cli import CommandError, at_least, setup_django
 
 DEFAULT_AREA = "510116001"  # 双流区东升街道
 
@@ -18,10 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "micro-grids, staff it and serve it (needs FINEGRID_DEMO=1)",
     )
     demo.add_argument("--area", default=DEFAULT_AREA, help="area code (street, community…)")
-    demo.add_argument("--seed", type=int, default=1, help="same seed, same demo")
+    demo.add_argument("--seed", type=at_least(0), default=1, help="same seed, same demo")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
+    demo.add_argument("--workers", type=at_least(1), default=None, help="processes (default: CPUs)")
     demo.add_argument("--no-serve", action="store_true", help="set up, then stop")
     demo.set_defaults(func=run_demo)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from finegrid.cli import CommandError
+from finegrid.cli import CommandError, at_least
 from finegrid.divide.divider import Division, GridTask, divide_city
 from finegrid.divide.executors import open_executor
 from finegrid.divide.io import (
@@ -50,9 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="300-500",
         help="households range of a general grid with --level general (default 300-500)",
     )
-    parser.add_argument("--workers", type=int, help="local processes (default: one per CPU)")
+    parser.add_argument(
+        "--workers", type=at_least(1), help="local processes (default: one per CPU)"
+    )
     parser.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=at_least(0), default=0)
     parser.add_argument(
         "--code",
         default=DEFAULT_CODE,

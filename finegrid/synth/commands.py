@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from finegrid import divisions
-from finegrid.cli import CommandError
+from finegrid.cli import CommandError, at_least
 from finegrid.synth.generate import communities_in, parallel_map
 from finegrid.synth.output import FILES, OutputDirectory, render_community
 
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="division code of a community, street, district or city (e.g. 5101 for "
         "Chengdu); repeat for several",
     )
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--seed", type=at_least(0), default=1, help="random seed (default 1)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
     parser.add_argument(
         "--oversized-grids",
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "did before re-gridding",
     )
     parser.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="worker processes (default 1)"
+        "--workers", type=at_least(1), default=1, metavar="N", help="worker processes (default 1)"
     )
     parser.set_defaults(func=run_synth)
 

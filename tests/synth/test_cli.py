@@ -96,6 +96,13 @@ def test_an_unknown_area_code_is_refused_clearly(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_negative_seed_is_a_usage_error(tmp_path):
+    completed = synth("--area", "510104017003", "--seed", "-3", "-o", str(tmp_path / "out"))
+    assert completed.returncode == 2
+    assert "argument --seed: must be ≥ 0, not -3" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
 def test_an_unwritable_output_is_refused_clearly(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

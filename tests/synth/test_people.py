@@ -8,6 +8,7 @@ import pytest
 
 from finegrid import identity, synth
 from finegrid.synth import params
+from finegrid.synth.generate import generate
 from finegrid.synth.population import ID_SLOTS, IdRange, populate
 
 
@@ -133,3 +134,22 @@ def test_flags_are_consistent_with_ages_and_households(district_sample):
     assert (age[district_sample["left_behind_child"]] < 16).all()
     assert (age[district_sample["party_member"]] >= 18).all()
     assert not (district_sample["elderly_alone"] & district_sample["empty_nest"]).any()
+
+
+# A real district through the whole generator: 锦江区, 76 urban communities, about 280,000
+# households. One district strays further from the city's census figures than the sample
+# above (it has no villages), hence its wider tolerance on age.
+DISTRICT = "510104"
+DISTRICT_TARGETS = {"mean household size": (2.6, 0.05), "aged 60+": (0.1798, 0.025)}
+
+
+def test_a_real_district_matches_the_calibration():
+    households, ages = 0, []
+    for community in generate([DISTRICT], seed=1, workers=2):
+        households += len(community.households)
+        ages.append(community.persons["age"])
+    age = np.concatenate(ages)
+    measured = {"mean household size": len(age) / households, "aged 60+": (age >= 60).mean()}
+    assert households > 250_000
+    for name, (target, tolerance) in DISTRICT_TARGETS.items():
+        assert abs(measured[name] - target) <= tolerance, f"{name}: {measured[name]:.4f}"
