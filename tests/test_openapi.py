@@ -12,6 +12,10 @@ from finegrid.accounts.actions import do_create_token
 from finegrid.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
+# PostgreSQL stores no NUL character, so every request carrying one is refused with a 422
+# before it reaches a view (RejectNulMiddleware, tested in test_pages). The schema's
+# strings do not say so, and schemathesis would count that refusal as rejecting valid data.
+schema.config.generation.update(allow_x00=False)
 
 
 @pytest.fixture

@@ -75,3 +75,20 @@ def test_the_500_page_needs_no_request(rf):
     assert "服务器出错" in page
     assert 'class="topbar"' in page
     assert 'href="/"' in page
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(world, login):
+    """PostgreSQL cannot store NUL: the API answers its documented 422, pages a 400."""
+    client = login(world.users.community_staff)
+    query = client.get("/api/areas", {"code_prefix": "51\x00"})
+    assert query.status_code == 422
+    assert query.json()["detail"][0]["msg"] == "query contains a NUL character"
+    body = client.patch(
+        f"/api/grids/{world.grids.micro.pk}",
+        data='{"name": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert body.status_code == 422
+    assert client.get("/api/areas/5101%00").status_code == 422
+    assert client.get("/registry/search/", {"name": "张\x00"}).status_code == 400
+    assert client.get("/api/areas", {"code_prefix": "51"}).status_code == 200

@@ -49,8 +49,10 @@ def test_demo_cockpit_map_grid_and_route_sheet(page, settings, tmp_path, screens
     screenshot(page, "map")
     # Micro-grids that split one building share its footprint cell, so a click at a
     # polygon's centre may land on a neighbour; dispatch it to the polygon itself. The
-    # popup links the grid's page.
+    # popup links the grid's page. Opening it pans the map, which reloads the grids: the
+    # link is clicked once the map is still.
     page.locator("path.grid-micro").first.dispatch_event("click")
+    page.wait_for_load_state("networkidle")
     page.locator(".leaflet-popup a.grid-link").click()
     page.wait_for_url("**/grids/*-*-*/")
     code = page.inner_text("[data-testid=grid-code]")

@@ -91,6 +91,7 @@ def test_the_map_labels_grids_with_their_codes_and_keeps_small_grids_on_top(worl
     assert f"{COMMUNITY_A}-001-02" in tooltip.inner_text()
     assert "户" in tooltip.inner_text()
     shared.dispatch_event("click")
+    page.wait_for_load_state("networkidle")  # opening the popup pans and reloads the map
     popup = page.locator(".leaflet-popup-content")
     assert f"{COMMUNITY_A}-001-01" in popup.inner_text()
     assert "网格员" in popup.inner_text()
