@@ -343,7 +343,8 @@ class Partitioner:
                 {group_of[node] for node in members},
                 key=lambda i: (-len(members.intersection(groups[i])), i),
             )
-            if self._least(sorted(members)) <= self.window:
+            one_worker = self._least(sorted(members)) <= self.window
+            if one_worker:
                 trials = (self._gathered(groups, holders, target, members) for target in holders)
             else:
                 trials = (self._cleared(groups, group_of, holder, members) for holder in holders)
@@ -353,7 +354,7 @@ class Partitioner:
                 for index, group in trial.items():
                     groups[index] = group
                     group_of.update(dict.fromkeys(group, index))
-                if self._least(sorted(members)) <= self.window:
+                if one_worker:
                     break
         return [group for group in groups if group]
 
