@@ -376,7 +376,21 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
     problems += roster.check_households(rows)
     if not cells:
         problems.append(gettext("花名册没有数据行"))
-    problems += _place_problems(community, rows)
+    buildings = {b.name: b for b in Building.objects.filter(community=community)}
+    # One pass over the community's dwellings serves the checks and the writing.
+    registered = list(
+        Dwelling.objects.filter(building__community=community).values_list(
+            "pk",
+            "entrance_id",
+            "path",
+            "building__name",
+            "entrance__number",
+            "room",
+            "floor",
+            named=True,
+        )
+    )
+    problems += _place_problems(rows, buildings, registered)
     id_hashes = {protect.lookup_hash("id", r.id_number): r for r in rows if r.id_number}
     existing_people = {
         p.id_number_hash: p
@@ -399,29 +413,22 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
     if problems:
         raise InvalidInput(problems)
     hashes = {row.row: id_hash for id_hash, row in id_hashes.items()}
-    buildings = {b.name: b for b in Building.objects.filter(community=community)}
-    return _write_roster(actor, community, rows, buildings, hashes)
+    return _write_roster(actor, community, rows, buildings, registered, hashes)
 
 
-def _place_problems(community: AdminArea, rows: list[roster.RosterRow]) -> list[str]:
+def _place_problems(rows: list[roster.RosterRow], buildings: dict, registered: list) -> list[str]:
     """Rows that contradict the places already registered: a floor above the building's
     top, or a dwelling given on another floor than it is registered on."""
     problems = []
-    floors_of = dict(Building.objects.filter(community=community).values_list("name", "floors"))
-    registered = {
-        (building, entrance, room): floor
-        for building, entrance, room, floor in Dwelling.objects.filter(
-            building__community=community
-        ).values_list("building__name", "entrance__number", "room", "floor")
-    }
+    floor_of = {(d.building__name, d.entrance__number, d.room): d.floor for d in registered}
     for row in rows:
         where = f"{row.building}{row.entrance}单元{row.room}"
-        top = floors_of.get(row.building)
-        floor = registered.get(row.dwelling_key)
-        if top is not None and row.floor > top:
+        building = buildings.get(row.building)
+        floor = floor_of.get(row.dwelling_key)
+        if building is not None and row.floor > building.floors:
             reason = gettext("%(building)s 只有 %(floors)s 层") % {
                 "building": row.building,
-                "floors": top,
+                "floors": building.floors,
             }
             problems.append(roster.at_cell(row.row, "楼层", reason))
         elif floor is not None and floor != row.floor:
@@ -430,7 +437,9 @@ def _place_problems(community: AdminArea, rows: list[roster.RosterRow]) -> list[
     return problems
 
 
-def _write_roster(actor, community, rows, buildings, hashes: dict[int, str]) -> RosterReport:
+def _write_roster(
+    actor, community, rows, buildings, registered: list, hashes: dict[int, str]
+) -> RosterReport:
     """Write checked rows. Places are few and go through the ORM; dwellings, households
     and persons can number in the hundreds of thousands and go in through finegrid.bulk,
     each with its 'create' audit row."""
@@ -463,12 +472,7 @@ def _write_roster(actor, community, rows, buildings, hashes: dict[int, str]) -> 
     Entrance.objects.bulk_create(new_entrances.values(), batch_size=2000)
     audit.record_created(actor, [*new_buildings.values(), *new_entrances.values()], reason)
 
-    dwelling_ids = {
-        (entrance_id, room): (pk, path)
-        for pk, entrance_id, room, path in Dwelling.objects.filter(
-            building__community=community
-        ).values_list("pk", "entrance_id", "room", "path")
-    }
+    dwelling_ids = {(d.entrance_id, d.room): (d.pk, d.path) for d in registered}
     new_dwellings: list[dict] = []
     addresses: dict[tuple, str] = {}
     for row in rows:
