@@ -28,11 +28,12 @@ _MOBILE_SEPARATORS = re.compile(r"[\s-]")
 
 class IdentityError(ValueError):
     """An ID or mobile number that breaks a rule. The message is English and quotes the
-    value; ``rule`` and ``details`` let the registry say it in the reader's language
-    without repeating the value."""
+    value; ``reason`` is the message without the value, and ``rule`` and ``details`` let
+    the registry say it in the reader's language."""
 
     def __init__(self, value: str, rule: str, reason: str, **details: object) -> None:
         self.rule = rule
+        self.reason = reason
         self.details = details
         what = "mobile number" if rule == "mobile" else "ID number"
         super().__init__(f"{what} {value!r}: {reason}")

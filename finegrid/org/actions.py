@@ -155,8 +155,8 @@ def _checked_contact(name: str, phone: str) -> tuple[str, str, list[str]]:
     if phone:
         try:
             phone = identity.validate_mobile(phone)
-        except ValueError as error:
-            problems.append(f"phone: {str(error).split(': ', 1)[-1]}")
+        except identity.IdentityError as error:
+            problems.append(f"phone: {error.reason}")
     return name, phone, problems
 
 
