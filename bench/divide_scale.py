@@ -1,12 +1,13 @@
 """How fast the divider is: one general grid, and (with --city) the whole synthetic city.
 
 One grid: the median of several runs of `divide_grid` on each typical ~500-household
-layout (target ≤ 50 ms). City: `finegrid synth --area 5101` (≈8 M households, ≈16,000
-general grids) then `finegrid divide` on it with a local process pool; wall seconds and
-the peak resident memory of the divider's whole process tree (target ≤ 10 min and ≤ 4 GB
-on 2 cores).
+layout (target ≤ 50 ms). City: `finegrid synth --area 5101` (≈8 M households, ≈20,000
+general grids) then `finegrid divide` on it with a local process pool and, with --dask,
+again through `--scheduler` on a local Dask cluster of as many worker processes; wall
+seconds and the peak memory of this script's whole process tree (the divider, its
+workers, the cluster's workers; target ≤ 10 min and ≤ 4 GB on 2 cores).
 
-Usage: python bench/divide_scale.py [--runs N] [--city [--synth DIR] [--workers N]]
+Usage: python bench/divide_scale.py [--runs N] [--city [--synth DIR] [--workers N] [--dask]]
 """
 
 from __future__ import annotations
@@ -50,24 +51,30 @@ def one_grid(runs: int) -> list[str]:
     return lines
 
 
-def peak_tree_rss(process: subprocess.Popen) -> tuple[int, threading.Thread]:
-    """Poll the summed memory of a process and its children until it exits: proportional
-    set size where the system reports it (shared pages counted once), else RSS."""
+def peak_tree_rss(process: subprocess.Popen) -> tuple[list, dict[int, float], threading.Thread]:
+    """Poll this script's process tree until ``process`` exits: the peak of its summed
+    memory (proportional set size where the system reports it, so shared pages count
+    once; else RSS), and the CPU seconds each process of it had used when last seen —
+    on shared cores, CPU seconds ÷ workers estimates the wall time on idle ones."""
     peak = [0]
+    cpu: dict[int, float] = {}
 
     def poll() -> None:
-        root = psutil.Process(process.pid)
+        root = psutil.Process(os.getpid())
         while process.poll() is None:
             try:
-                tree = [root, *root.children(recursive=True)]
-                peak[0] = max(peak[0], sum(_resident(p) for p in tree if p.is_running()))
+                tree = [p for p in [root, *root.children(recursive=True)] if p.is_running()]
+                peak[0] = max(peak[0], sum(_resident(p) for p in tree))
+                for member in tree:
+                    times = member.cpu_times()
+                    cpu[member.pid] = times.user + times.system
             except psutil.Error:
                 pass
             time.sleep(RSS_POLL_SECONDS)
 
     thread = threading.Thread(target=poll, daemon=True)
     thread.start()
-    return peak, thread
+    return peak, cpu, thread
 
 
 def _resident(process: psutil.Process) -> int:
@@ -77,7 +84,7 @@ def _resident(process: psutil.Process) -> int:
         return process.memory_info().rss
 
 
-def city(directory: Path, workers: int, generate: bool) -> list[str]:
+def city(directory: Path, workers: int, generate: bool, dask: bool) -> list[str]:
     finegrid = [sys.executable, "-m", "finegrid.cli"]
     if generate:
         started = time.perf_counter()
@@ -97,9 +104,27 @@ def city(directory: Path, workers: int, generate: bool) -> list[str]:
             check=True,
         )
         print(f"synth: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    lines = divide_city_once(directory, ["--workers", str(workers)], f"{workers}-process pool")
+    if dask:
+        from distributed import LocalCluster
+
+        with LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            lines += divide_city_once(
+                directory,
+                ["--scheduler", cluster.scheduler_address],
+                f"Dask LocalCluster of {workers} worker processes",
+            )
+    return lines
+
+
+def divide_city_once(directory: Path, executor: list[str], label: str) -> list[str]:
     report = directory / "divide-report.json"
     command = [
-        *finegrid,
+        sys.executable,
+        "-m",
+        "finegrid.cli",
         "divide",
         str(directory / "buildings.geojson"),
         "--grids",
@@ -108,22 +133,24 @@ def city(directory: Path, workers: int, generate: bool) -> list[str]:
         str(directory / "micro_grids.geojson"),
         "--report",
         str(report),
-        "--workers",
-        str(workers),
+        *executor,
     ]
     started = time.perf_counter()
+    before = sum(psutil.Process(os.getpid()).cpu_times()[:2])
     process = subprocess.Popen(command)
-    peak, thread = peak_tree_rss(process)
+    peak, cpu, thread = peak_tree_rss(process)
     if process.wait() != 0:
         raise SystemExit(f"finegrid divide failed with status {process.returncode}")
     seconds = time.perf_counter() - started
     thread.join()
+    cpu[os.getpid()] = cpu.get(os.getpid(), before) - before
     summary = json.loads(report.read_text())
     return [
-        f"city: {summary['households']} households, {summary['general_grids']} general grids → "
-        f"{summary['micro_grids']} micro-grids ({summary['ratio_to_lower_bound']} × bound, "
-        f"{summary['over_window']} over the window)",
-        f"city: {seconds:.0f} s wall on {workers} workers, peak memory {peak[0] / 2**30:.2f} GiB",
+        f"city, {label}: {summary['households']} households, {summary['general_grids']} "
+        f"general grids → {summary['micro_grids']} micro-grids "
+        f"({summary['ratio_to_lower_bound']} × bound, {summary['over_window']} over the window)",
+        f"city, {label}: {seconds:.0f} s wall, {sum(cpu.values()):.0f} CPU s, "
+        f"peak memory {peak[0] / 2**30:.2f} GiB",
     ]
 
 
@@ -133,12 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--city", action="store_true", help="also divide the whole city")
     parser.add_argument("--synth", type=Path, help="an existing `finegrid synth` output")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--dask", action="store_true", help="also divide the city on Dask")
     args = parser.parse_args(argv)
     lines = one_grid(args.runs)
     if args.city:
         with tempfile.TemporaryDirectory() as scratch:
             directory = args.synth or Path(scratch)
-            lines += ["", *city(directory, args.workers, generate=args.synth is None)]
+            generate = args.synth is None
+            lines += ["", *city(directory, args.workers, generate=generate, dask=args.dask)]
     print("\n".join(lines))
     return 0
 

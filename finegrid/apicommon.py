@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from django.conf import settings
 from ninja import Field, Path, Schema
 from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import AfterValidator, WithJsonSchema
 
 from finegrid.accounts.actions import authenticate_token
 
@@ -22,13 +24,33 @@ class TokenAuth(HttpBearer):
         return user
 
 
-AUTH = [SessionAuth(), TokenAuth()]
+# The token goes first: a request that carries a valid bearer token is not a browser's,
+# so it needs no CSRF token; without one, the session is tried, with its CSRF check.
+AUTH = [TokenAuth(), SessionAuth()]
 
 
 # Database ids are 64-bit; bounding them turns an absurd id into a 422, not an overflow.
 MAX_ID = 2**63 - 1
 PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 RefId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# Times a client sends are bounded too: 0001-01-01T00:00+20:00 is a valid ISO time that
+# no database can hold once moved to UTC. The years are read as written (before any
+# offset), so the bound fits the pattern the OpenAPI document states for clients.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _storable(value: dt.datetime) -> dt.datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError("must be from 1900 up to 2999 / 时间须在1900年至2999年之间")
+    return value
+
+
+Moment = Annotated[
+    dt.datetime,
+    AfterValidator(_storable),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": "^(19|2[0-9])[0-9]{2}-"}),
+]
 
 
 class ErrorOut(Schema):

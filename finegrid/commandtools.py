@@ -57,3 +57,11 @@ def read_json(path: str):
         raise CommandError(f"{path}: {error.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise CommandError(f"{path}: not valid JSON ({error})") from None
+
+
+def operator():
+    """The actor of a command: the system actor, named in the audit log with the
+    operating-system user who ran the command."""
+    from finegrid.accounts.system import system_actor
+
+    return system_actor("cli")

@@ -118,9 +118,10 @@ def mask_id_number(value: str) -> str:
     return _mask(value, 6, 4)
 
 
-def mask_birth_date(value: datetime.date) -> str:
-    """Show the year only: with the day, a masked ID number's hidden digits would show."""
-    return f"{value.year}-**-**"
+def mask_birth_date(value: datetime.date | int) -> str:
+    """Show the year only (of a date, or a year): with the day, a masked ID number's
+    hidden digits would show."""
+    return f"{getattr(value, 'year', value)}-**-**"
 
 
 def mask_phone(value: str) -> str:

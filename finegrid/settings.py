@@ -4,7 +4,10 @@ the README's "Settings" table lists them all."""
 import base64
 import json
 import os
+import re
 import secrets
+import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -88,6 +91,12 @@ INSTALLED_APPS = [
     "finegrid.territory",
     "finegrid.people",
     "finegrid.org",
+    "finegrid.partners",
+    "django_tasks",
+    "django_tasks_db",
+    "finegrid.cases",
+    "finegrid.campaigns",
+    "finegrid.workforce",
     "finegrid.web",
 ]
 
@@ -181,6 +190,17 @@ SESSION_COOKIE_SECURE = env_bool("FINEGRID_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = int(os.environ.get("FINEGRID_SESSION_HOURS", "12")) * 3600
 
+# --- HTTPS, for a deployment behind a TLS-terminating reverse proxy ------------------------------
+# With these and FINEGRID_SECURE_COOKIES set, `finegrid manage check --deploy` reports nothing.
+SECURE_SSL_REDIRECT = env_bool("FINEGRID_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("FINEGRID_HSTS_SECONDS") or 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FINEGRID_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("FINEGRID_HSTS_PRELOAD")
+if proxy_header := os.environ.get("FINEGRID_PROXY_SSL_HEADER", "").strip():
+    # The header the proxy sets to "https" on requests that reached it over TLS; trust it
+    # only when the proxy always overwrites it.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+
 # --- Internationalization -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -197,13 +217,27 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve straight from the finders too, so a checkout works before `finegrid setup` collects.
-WHITENOISE_USE_FINDERS = True
+# WhiteNoise serves what `finegrid setup` collected, with gzip variants. Until then (a
+# checkout before setup, a fresh FINEGRID_VAR_DIR) and in debug mode it reads the finders.
+WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.is_dir()
+if not STATIC_ROOT.is_dir():
+    # Expected before setup, since the finders serve instead: no need to warn about it.
+    warnings.filterwarnings("ignore", re.escape(f"No directory at: {STATIC_ROOT}"), UserWarning)
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
+
+# --- Workforce: uploaded course materials, QR check-in, induction ---------------------------------
+# Uploaded files (course materials) live under the var directory and are served only through
+# views that check the reader's scope, never as public media.
+MEDIA_ROOT = VAR_DIR / "media"
+# How long a session's check-in code shown on the trainer's screen lasts (the previous code
+# is still accepted, so a code read just before it changes works).
+FINEGRID_CHECK_IN_SECONDS = int(os.environ.get("FINEGRID_CHECK_IN_SECONDS", "60"))
+# Days after taking their post within which a worker should attend induction training.
+FINEGRID_INDUCTION_DAYS = int(os.environ.get("FINEGRID_INDUCTION_DAYS", "30"))
 
 # --- Maps ---------------------------------------------------------------------------------------
 # Base tiles: an XYZ URL template, or a 天地图 key (which selects its vector tiles and labels).
@@ -224,3 +258,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FINEGRID_LOG_LEVEL", "WARNING")},
 }
+
+# --- Cases: uploaded photos and background work ---------------------------------------------------
+MEDIA_ROOT = Path(os.environ.get("FINEGRID_MEDIA_DIR", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+# django-tasks: the database queue (run by `finegrid cases worker`) unless told otherwise;
+# tests run tasks immediately.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {
+    "default": {
+        "BACKEND": _TASK_BACKENDS[
+            os.environ.get("FINEGRID_TASK_BACKEND")
+            or ("immediate" if "pytest" in sys.modules else "database")
+        ]
+    }
+}
+
+# --- Partners: the rating's score settings (finegrid/partners/score.py) as a JSON object
+# overriding the defaults, e.g. {"weights": {"satisfaction": 50, "cases": 20, "party": 15,
+# "records": 15}}. A rating period keeps the settings it was opened with.
+FINEGRID_RATING = json.loads(os.environ.get("FINEGRID_RATING") or "{}")

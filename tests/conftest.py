@@ -8,12 +8,18 @@ import pytest
 from shapely.geometry import box, mapping
 
 from finegrid.accounts.actions import do_create_user
+from finegrid.accounts.system import system_actor
 from finegrid.territory.actions import do_create_grid, do_load_areas
 
 # Two communities of 东升街道 (双流区) and one of 锦官驿街道 (锦江区).
 COMMUNITY_A = "510116001005"  # 五洞桥社区
 COMMUNITY_B = "510116001001"  # 棠湖社区
 COMMUNITY_C = "510104017001"
+
+
+def system():
+    """The system actor, as the command line acts: tests set data up through the actions."""
+    return system_actor("tests")
 
 
 @pytest.fixture(autouse=True)
@@ -33,29 +39,33 @@ def world(db):
     Users have no password (tests log in with force_login) and are named after their
     role; `outsider` is community staff of community C, in another district.
     """
-    do_load_areas(None, "510116001")
-    do_load_areas(None, "510104017")
+    do_load_areas(system(), "510116001")
+    do_load_areas(system(), "510104017")
     grids = types.SimpleNamespace(
         general=do_create_grid(
-            None, code=f"{COMMUNITY_A}-001", geometry=square(103.93, 30.57, 0.004)
+            system(), code=f"{COMMUNITY_A}-001", geometry=square(103.93, 30.57, 0.004)
         ),
         general2=do_create_grid(
-            None, code=f"{COMMUNITY_A}-002", geometry=square(103.935, 30.57, 0.004)
+            system(), code=f"{COMMUNITY_A}-002", geometry=square(103.935, 30.57, 0.004)
         ),
-        micro=do_create_grid(None, code=f"{COMMUNITY_A}-001-01", geometry=square(103.93, 30.57)),
-        micro2=do_create_grid(None, code=f"{COMMUNITY_A}-001-02", geometry=square(103.932, 30.57)),
+        micro=do_create_grid(
+            system(), code=f"{COMMUNITY_A}-001-01", geometry=square(103.93, 30.57)
+        ),
+        micro2=do_create_grid(
+            system(), code=f"{COMMUNITY_A}-001-02", geometry=square(103.932, 30.57)
+        ),
         dedicated=do_create_grid(
-            None,
+            system(),
             code=f"{COMMUNITY_A}-Z01",
             site_kind="school",
             name="实验小学",
             geometry=square(103.94, 30.57),
         ),
         other_street=do_create_grid(
-            None, code=f"{COMMUNITY_B}-001", geometry=square(103.95, 30.58)
+            system(), code=f"{COMMUNITY_B}-001", geometry=square(103.95, 30.58)
         ),
         other_district=do_create_grid(
-            None, code=f"{COMMUNITY_C}-001", geometry=square(104.08, 30.65)
+            system(), code=f"{COMMUNITY_C}-001", geometry=square(104.08, 30.65)
         ),
     )
     scopes = {
@@ -70,11 +80,11 @@ def world(db):
         "partner": [COMMUNITY_A],
     }
     users = {
-        role: do_create_user(None, username=role, role=role, scopes=codes)
+        role: do_create_user(system(), username=role, role=role, scopes=codes)
         for role, codes in scopes.items()
     }
     users["outsider"] = do_create_user(
-        None, username="outsider", role="community_staff", scopes=[COMMUNITY_C]
+        system(), username="outsider", role="community_staff", scopes=[COMMUNITY_C]
     )
     return types.SimpleNamespace(grids=grids, users=types.SimpleNamespace(**users))
 
@@ -100,9 +110,9 @@ def registry(world):
     from finegrid.territory.models import Dwelling
     from tests.registry_data import rows
 
-    do_import_roster(None, COMMUNITY_A, rows())
-    do_place_dwellings(None, world.grids.micro, list(Dwelling.objects.filter(room="502")))
-    do_place_dwellings(None, world.grids.micro2, list(Dwelling.objects.filter(room="101")))
+    do_import_roster(system(), COMMUNITY_A, rows())
+    do_place_dwellings(system(), world.grids.micro, list(Dwelling.objects.filter(room="502")))
+    do_place_dwellings(system(), world.grids.micro2, list(Dwelling.objects.filter(room="101")))
     return types.SimpleNamespace(
         zhang=Household.objects.get(head__name="张建国"),
         wang=Household.objects.get(head__name="王秀英"),

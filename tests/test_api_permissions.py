@@ -9,8 +9,9 @@ import pytest
 from finegrid.api import api
 from finegrid.org.actions import do_assign_worker, do_create_party_org
 from finegrid.people.models import Person
-from finegrid.territory.actions import do_save_compound
+from finegrid.territory.actions import do_create_compound
 from finegrid.territory.models import Building, Dwelling
+from tests.conftest import system
 
 FILLERS = {"code": "510116001005", "ref": "x", "grid_id": "1"}
 
@@ -44,8 +45,8 @@ def resources(world, registry):
         grid=world.grids.other_district,
         path=world.grids.other_district.path,
     )
-    compound = do_save_compound(
-        None,
+    compound = do_create_compound(
+        system(),
         ref="510116001005-C01",
         community=world.grids.general.community,
         name="锦苑",
@@ -69,12 +70,14 @@ def resources(world, registry):
         "person": (Person.objects.get(name="李梅").pk, None),
         "party_member": (Person.objects.get(name="张建国").pk, None),
         "party_org": (
-            do_create_party_org(None, world.grids.general.parent).pk,
-            do_create_party_org(None, world.grids.other_district.parent).pk,
+            do_create_party_org(system(), world.grids.general.parent).pk,
+            do_create_party_org(system(), world.grids.other_district.parent).pk,
         ),
         "worker": (
-            do_assign_worker(None, world.grids.micro, role="micro_worker", name="甲").pk,
-            do_assign_worker(None, world.grids.other_district, role="grid_worker", name="乙").pk,
+            do_assign_worker(system(), world.grids.micro, role="micro_worker", name="甲").pk,
+            do_assign_worker(
+                system(), world.grids.other_district, role="grid_worker", name="乙"
+            ).pk,
         ),
     }
 

@@ -8,11 +8,12 @@ from finegrid.cli import main
 from finegrid.errors import InvalidInput
 from finegrid.territory.actions import do_load_areas
 from finegrid.territory.models import AdminArea, Grid
+from tests.conftest import system
 
 
 @pytest.mark.django_db
 def test_loading_chengdu_gives_the_nbs_counts_and_a_community_grid_each():
-    report = do_load_areas(None, "5101")
+    report = do_load_areas(system(), "5101")
     assert report.created == {
         "province": 1,
         "city": 1,
@@ -33,9 +34,9 @@ def test_loading_chengdu_gives_the_nbs_counts_and_a_community_grid_each():
 
 @pytest.mark.django_db
 def test_loading_twice_changes_nothing():
-    do_load_areas(None, "510116")
+    do_load_areas(system(), "510116")
     counts = (AdminArea.objects.count(), Grid.objects.count(), AuditEntry.objects.count())
-    report = do_load_areas(None, "510116")
+    report = do_load_areas(system(), "510116")
     assert not report.changed
     assert report.unchanged == AdminArea.objects.count()
     assert (AdminArea.objects.count(), Grid.objects.count(), AuditEntry.objects.count()) == counts
@@ -43,7 +44,7 @@ def test_loading_twice_changes_nothing():
 
 @pytest.mark.django_db
 def test_another_city_loads_from_the_same_data():
-    do_load_areas(None, "5103")  # 自贡市
+    do_load_areas(system(), "5103")  # 自贡市
     expected = Counter(d.level for d in divisions.subtree("5103"))
     assert Counter(AdminArea.objects.values_list("level", flat=True)) == expected
     assert AdminArea.objects.get(code="510300000000").name == "自贡市"
@@ -51,9 +52,9 @@ def test_another_city_loads_from_the_same_data():
 
 @pytest.mark.django_db
 def test_a_renamed_area_is_corrected_and_the_change_audited():
-    do_load_areas(None, "510116001")
+    do_load_areas(system(), "510116001")
     AdminArea.objects.filter(code="510116001005").update(name="旧名称")
-    report = do_load_areas(None, "510116001")
+    report = do_load_areas(system(), "510116001")
     assert report.updated == 1
     entry = AuditEntry.objects.filter(action="update", object_label__contains="五洞桥").get()
     assert entry.before["name"] == "旧名称"
@@ -64,7 +65,7 @@ def test_a_renamed_area_is_corrected_and_the_change_audited():
 @pytest.mark.django_db
 def test_unknown_area_code_is_refused():
     with pytest.raises(InvalidInput, match="no administrative division with code 510199"):
-        do_load_areas(None, "510199")
+        do_load_areas(system(), "510199")
     assert not AdminArea.objects.exists()
 
 

@@ -14,13 +14,14 @@ from finegrid.accounts.actions import (
 )
 from finegrid.accounts.models import ApiToken
 from finegrid.errors import InvalidInput, NotFound
+from tests.conftest import system
 
 PASSWORD = "grid-work-2026!"
 
 
 def test_passwords_are_hashed_with_argon2(world, settings):
     settings.PASSWORD_HASHERS = project_settings.PASSWORD_HASHERS
-    do_set_password(None, world.users.resident, PASSWORD)
+    do_set_password(system(), world.users.resident, PASSWORD)
     world.users.resident.refresh_from_db()
     assert world.users.resident.password.startswith("argon2$")
     assert world.users.resident.check_password(PASSWORD)
@@ -28,13 +29,13 @@ def test_passwords_are_hashed_with_argon2(world, settings):
 
 def test_weak_passwords_are_refused_with_reasons(world):
     with translation.override("en"), pytest.raises(InvalidInput) as error:
-        do_set_password(None, world.users.resident, "12345")
+        do_set_password(system(), world.users.resident, "12345")
     assert any("too short" in p for p in error.value.problems)
     assert any("entirely numeric" in p for p in error.value.problems)
 
 
 def test_login_is_rate_limited(world, client):
-    do_set_password(None, world.users.community_staff, PASSWORD)
+    do_set_password(system(), world.users.community_staff, PASSWORD)
     for _ in range(5):
         response = client.post("/login/", {"username": "community_staff", "password": "wrong"})
         assert response.status_code in (200, 429)
@@ -45,7 +46,7 @@ def test_login_is_rate_limited(world, client):
 
 
 def test_login_with_the_right_password_lands_home(world, client):
-    do_set_password(None, world.users.community_staff, PASSWORD)
+    do_set_password(system(), world.users.community_staff, PASSWORD)
     response = client.post(
         "/login/", {"username": "community_staff", "password": PASSWORD}, follow=True
     )
@@ -54,7 +55,7 @@ def test_login_with_the_right_password_lands_home(world, client):
 
 
 def test_bearer_tokens(world, client):
-    token, secret = do_create_token(None, world.users.grid_worker, "phone")
+    token, secret = do_create_token(system(), world.users.grid_worker, "phone")
     assert token.digest != secret
     assert secret.startswith("fg_")
     assert ApiToken.objects.get(pk=token.pk).prefix == secret[:10]
@@ -65,12 +66,12 @@ def test_bearer_tokens(world, client):
     assert client.get("/api/me", HTTP_AUTHORIZATION="Bearer fg_forged").status_code == 401
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
     assert client.get("/api/me", **headers).status_code == 401
-    _, secret2 = do_create_token(None, world.users.grid_worker, "tablet")
-    do_update_user(None, world.users.grid_worker, is_active=False)
+    _, secret2 = do_create_token(system(), world.users.grid_worker, "tablet")
+    do_update_user(system(), world.users.grid_worker, is_active=False)
     assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {secret2}").status_code == 401
-    do_update_user(None, world.users.grid_worker, is_active=True)
+    do_update_user(system(), world.users.grid_worker, is_active=True)
     assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {secret2}").status_code == 200
-    do_revoke_token(None, ApiToken.objects.get(name="tablet"))
+    do_revoke_token(system(), ApiToken.objects.get(name="tablet"))
     assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {secret2}").status_code == 401
 
 

@@ -14,6 +14,7 @@ from finegrid.org.models import PartyOrg, Worker, WorkerRole
 from finegrid.org.queries import coverage
 from finegrid.people.models import Household, Person
 from finegrid.territory.models import AdminArea, Grid, Route
+from tests.conftest import system
 
 VILLAGE = "510131002219"
 
@@ -58,7 +59,7 @@ def test_the_demo_divides_staffs_and_reruns_safely(demo_settings, capsys, rf, db
     assert max(route.minutes for route in routes) <= 180
     assert sum(route.households for route in routes) == households
 
-    report = coverage(None, AdminArea.objects.get(code=VILLAGE))
+    report = coverage(system(), AdminArea.objects.get(code=VILLAGE))
     assert report.without_party_org.get("micro")
     assert report.without_worker.get("micro")
     assert report.workers_living_elsewhere
@@ -105,7 +106,7 @@ def test_every_post_goes_to_a_different_person(demo_settings, login, db):
     assert elsewhere
     for worker in elsewhere:
         assert worker.person.path.rsplit("/", 1)[0] == worker.grid.parent.path
-    report = coverage(None, AdminArea.objects.get(code=VILLAGE))
+    report = coverage(system(), AdminArea.objects.get(code=VILLAGE))
     assert sorted(w.pk for w in report.workers_living_elsewhere) == sorted(w.pk for w in elsewhere)
     assert report.without_worker.get("micro")
 

@@ -16,7 +16,7 @@ from finegrid.territory.actions import (
 )
 from finegrid.territory.models import Grid
 from finegrid.territory.queries import feature_collection, grids_under
-from tests.conftest import COMMUNITY_A, COMMUNITY_B, square
+from tests.conftest import COMMUNITY_A, COMMUNITY_B, square, system
 
 community = st.from_regex(r"\A51\d{10}\Z")
 number3 = st.integers(1, 999).map(lambda n: f"{n:03d}")
@@ -102,7 +102,7 @@ def test_paths_follow_the_tree(world):
 def test_invariants_are_enforced_with_the_property_named(world, properties, message):
     before = Grid.objects.count()
     with pytest.raises(InvalidInput) as error:
-        do_create_grid(None, **properties)
+        do_create_grid(system(), **properties)
     assert message in str(error.value)
     assert Grid.objects.count() == before
 
@@ -110,30 +110,30 @@ def test_invariants_are_enforced_with_the_property_named(world, properties, mess
 def test_invalid_geometry_is_refused(world):
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     with pytest.raises(InvalidInput, match=r"geometry: is not valid \(Self-intersection"):
-        do_create_grid(None, code=f"{COMMUNITY_A}-003", geometry=bowtie)
+        do_create_grid(system(), code=f"{COMMUNITY_A}-003", geometry=bowtie)
     with pytest.raises(
         InvalidInput, match="geometry: must be a Polygon or MultiPolygon, not Point"
     ):
         do_create_grid(
-            None, code=f"{COMMUNITY_A}-003", geometry={"type": "Point", "coordinates": [0, 0]}
+            system(), code=f"{COMMUNITY_A}-003", geometry={"type": "Point", "coordinates": [0, 0]}
         )
     projected = square(400000, 3300000, 100)
     with pytest.raises(InvalidInput, match="geometry: coordinates are not WGS-84"):
-        do_create_grid(None, code=f"{COMMUNITY_A}-003", geometry=projected)
+        do_create_grid(system(), code=f"{COMMUNITY_A}-003", geometry=projected)
 
 
 def test_duplicate_codes_conflict(world):
     with pytest.raises(Conflict, match=f"grid {COMMUNITY_A}-001 already exists"):
-        do_create_grid(None, code=f"{COMMUNITY_A}-001")
+        do_create_grid(system(), code=f"{COMMUNITY_A}-001")
 
 
 def test_a_community_that_is_not_loaded_is_not_found(world):
     with pytest.raises(NotFound, match="no community 510116002001"):
-        do_create_grid(None, code="510116002001-001")
+        do_create_grid(system(), code="510116002001-001")
 
 
 def test_created_grid_stores_geometry_bbox_and_audit(world):
-    grid = do_create_grid(None, code=f"{COMMUNITY_A}-003", geometry=square(103.9, 30.5, 0.01))
+    grid = do_create_grid(system(), code=f"{COMMUNITY_A}-003", geometry=square(103.9, 30.5, 0.01))
     assert grid.name == "第003网格"
     assert (grid.min_lon, grid.min_lat, grid.max_lon, grid.max_lat) == pytest.approx(
         (103.9, 30.5, 103.91, 30.51)
@@ -141,31 +141,31 @@ def test_created_grid_stores_geometry_bbox_and_audit(world):
     entry = AuditEntry.objects.get(object_type="territory.grid", object_id=str(grid.pk))
     assert entry.action == "create"
     assert entry.after["code"] == f"{COMMUNITY_A}-003"
-    assert entry.actor_label.startswith("cli")
+    assert entry.actor_label == "system:tests"
 
 
 def test_update_records_before_and_after_and_refuses_fixed_fields(world):
     grid = world.grids.general
-    do_update_grid(None, grid, name="东区网格")
+    do_update_grid(system(), grid, name="东区网格")
     entry = AuditEntry.objects.filter(object_id=str(grid.pk), action="update").get()
     assert entry.before["name"] == "第001网格"
     assert entry.after["name"] == "东区网格"
     assert entry.changed_fields == ["name", "updated_at"]
     with pytest.raises(InvalidInput, match="code: cannot be changed after creation"):
-        do_update_grid(None, grid, code=f"{COMMUNITY_A}-009")
-    do_update_grid(None, grid, name="东区网格")  # no change, no audit row
+        do_update_grid(system(), grid, code=f"{COMMUNITY_A}-009")
+    do_update_grid(system(), grid, name="东区网格")  # no change, no audit row
     assert AuditEntry.objects.filter(object_id=str(grid.pk), action="update").count() == 1
 
 
 def test_delete_refuses_grids_that_others_depend_on(world):
     with pytest.raises(Conflict, match="has 2 child grid"):
-        do_delete_grid(None, world.grids.general)
+        do_delete_grid(system(), world.grids.general)
     with pytest.raises(Conflict, match="a community grid exists as long as its community"):
-        do_delete_grid(None, world.grids.general.parent)
+        do_delete_grid(system(), world.grids.general.parent)
     with pytest.raises(Conflict, match="1 user\\(s\\) are assigned to it"):
-        do_delete_grid(None, world.grids.dedicated)
+        do_delete_grid(system(), world.grids.dedicated)
     pk = world.grids.micro2.pk
-    do_delete_grid(None, world.grids.micro2)
+    do_delete_grid(system(), world.grids.micro2)
     assert not Grid.objects.filter(pk=pk).exists()
     entry = AuditEntry.objects.get(object_id=str(pk), action="delete")
     assert entry.before["code"] == f"{COMMUNITY_A}-001-02"
@@ -182,7 +182,7 @@ def _feature(geometry=None, **properties):
 
 def test_import_creates_children_listed_before_their_parents(world):
     report = do_import_grids(
-        None,
+        system(),
         _collection(
             _feature(square(103.96, 30.59), code=f"{COMMUNITY_B}-002-01", name="一号微网格"),
             _feature(square(103.96, 30.59, 0.004), code=f"{COMMUNITY_B}-002"),
@@ -198,7 +198,7 @@ def test_import_is_all_or_nothing_and_lists_every_problem(world):
     before = Grid.objects.count()
     with pytest.raises(InvalidInput) as error:
         do_import_grids(
-            None,
+            system(),
             _collection(
                 _feature(square(103.96, 30.59, 0.004), code=f"{COMMUNITY_B}-002"),
                 _feature(None, name="无编码"),
@@ -238,7 +238,7 @@ def test_import_keeps_what_a_feature_leaves_out_and_updates_community_grids(worl
     stored = (general.name, general.geometry)
     boundary = square(103.92, 30.56, 0.02)
     report = do_import_grids(
-        None,
+        system(),
         _collection(_feature(code=general.code), _feature(boundary, code=COMMUNITY_A)),
     )
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
@@ -273,7 +273,7 @@ def test_export_leaves_no_partial_file_on_error(world, tmp_path, capsys):
 
 
 def test_feature_collection_is_valid_geojson(world):
-    collection = json.loads(feature_collection(grids_under(None, world.grids.general)))
+    collection = json.loads(feature_collection(grids_under(system(), world.grids.general)))
     assert [f["properties"]["code"] for f in collection["features"]] == [
         f"{COMMUNITY_A}-001",
         f"{COMMUNITY_A}-001-01",

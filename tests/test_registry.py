@@ -9,12 +9,12 @@ from finegrid.people import protect
 from finegrid.people.actions import do_import_roster, do_unmask_person, sensitive_flags_of
 from finegrid.people.models import Household, Person
 from finegrid.territory.models import Building, Dwelling
-from tests.conftest import COMMUNITY_A
+from tests.conftest import COMMUNITY_A, system
 from tests.registry_data import LI, ROSTER, ZHANG, rows
 
 
 def test_roster_import_creates_places_households_and_sealed_people(world):
-    report = do_import_roster(None, COMMUNITY_A, rows())
+    report = do_import_roster(system(), COMMUNITY_A, rows())
     assert report.rows == 4
     assert report.buildings_created == 1
     assert report.dwellings_created == 2
@@ -45,10 +45,10 @@ def test_roster_import_creates_places_households_and_sealed_people(world):
 
 
 def test_reimporting_the_same_roster_changes_nothing(world):
-    do_import_roster(None, COMMUNITY_A, rows())
+    do_import_roster(system(), COMMUNITY_A, rows())
     audit_rows = AuditEntry.objects.count()
     stored = list(Person.objects.values_list("id_number_enc", "sensitive_enc").order_by("pk"))
-    report = do_import_roster(None, COMMUNITY_A, rows())
+    report = do_import_roster(system(), COMMUNITY_A, rows())
     assert report.persons == {"created": 0, "updated": 0, "unchanged": 4}
     assert report.households == {"created": 0, "existing": 2}
     assert (report.buildings_created, report.dwellings_created) == (0, 0)
@@ -59,11 +59,11 @@ def test_reimporting_the_same_roster_changes_nothing(world):
 
 
 def test_a_changed_row_updates_only_that_person(world):
-    do_import_roster(None, COMMUNITY_A, rows())
+    do_import_roster(system(), COMMUNITY_A, rows())
     changed = [dict(r) for r in ROSTER]
     changed[1]["联系电话"] = "13700007777"
     changed[3]["特殊标识"] = "独居老人"
-    report = do_import_roster(None, COMMUNITY_A, rows(changed))
+    report = do_import_roster(system(), COMMUNITY_A, rows(changed))
     assert report.persons == {"created": 0, "updated": 2, "unchanged": 2}
     li = Person.objects.get(name="李梅")
     assert li.phone_masked == "137****7777"
@@ -101,7 +101,7 @@ def test_a_broken_roster_reports_every_problem_and_writes_nothing(world, languag
     broken[3]["楼层"] = "五"
     broken.append({**ROSTER[1], "姓名": "李梅二", "与户主关系": "户主", "身份证号": LI})
     with translation.override(language), pytest.raises(InvalidInput) as error:
-        do_import_roster(None, COMMUNITY_A, rows(broken))
+        do_import_roster(system(), COMMUNITY_A, rows(broken))
     found, expected = broken[0]["身份证号"][-1], ZHANG[-1]
     assert error.value.problems == [
         line.format(found=found, expected=expected) for line in BROKEN_ROSTER_REPORT[language]
@@ -111,8 +111,8 @@ def test_a_broken_roster_reports_every_problem_and_writes_nothing(world, languag
     assert ZHANG not in str(error.value)
 
 
-def test_unmasking_needs_the_permission_a_reason_and_is_audited(world):
-    do_import_roster(None, COMMUNITY_A, rows())
+def test_unmasking_needs_the_permission_a_reason_and_is_audited(world, registry):
+    """A grid worker who sees the person (masked) may not unmask; staff may, with a reason."""
     zhang = Person.objects.get(name="张建国")
     from django.core.exceptions import PermissionDenied
 
@@ -139,8 +139,8 @@ def test_a_reimport_that_adds_an_id_number_updates_the_person(world):
     without = [dict(r) for r in ROSTER]
     without[1]["身份证号"] = ""
     without[1]["性别"] = "女"
-    do_import_roster(None, COMMUNITY_A, rows(without))
-    report = do_import_roster(None, COMMUNITY_A, rows())
+    do_import_roster(system(), COMMUNITY_A, rows(without))
+    report = do_import_roster(system(), COMMUNITY_A, rows())
     assert report.persons == {"created": 0, "updated": 1, "unchanged": 3}
     li = Person.objects.get(name="李梅")
     assert protect.decrypt(li.id_number_enc) == LI
@@ -150,7 +150,7 @@ def test_health_flags_are_sealed_like_the_other_sensitive_ones(world):
     """重病患者 and 严重精神障碍患者 are health data: kept encrypted, never in plain columns."""
     sick = [dict(r) for r in ROSTER]
     sick[3]["特殊标识"] = "重病患者、严重精神障碍患者"
-    do_import_roster(None, COMMUNITY_A, rows(sick))
+    do_import_roster(system(), COMMUNITY_A, rows(sick))
     person = Person.objects.get(name=sick[3]["姓名"])
     assert sensitive_flags_of(person) == ["serious_illness", "severe_mental_disorder"]
     assert person.plain_flags == []
@@ -160,7 +160,7 @@ def test_health_flags_are_sealed_like_the_other_sensitive_ones(world):
 def test_a_roster_must_agree_with_the_places_already_registered(world):
     """A dwelling given on another floor than it is registered on, or a floor above its
     building's top, is reported by row and column, and nothing is written."""
-    do_import_roster(None, COMMUNITY_A, rows())
+    do_import_roster(system(), COMMUNITY_A, rows())
     Building.objects.filter(name="3栋").update(floors=6)
     moved = [dict(r) for r in ROSTER]
     for row in moved[:3]:
@@ -168,7 +168,7 @@ def test_a_roster_must_agree_with_the_places_already_registered(world):
     moved[3]["楼层"] = "9"
     persons = Person.objects.count()
     with pytest.raises(InvalidInput) as error:
-        do_import_roster(None, COMMUNITY_A, rows(moved))
+        do_import_roster(system(), COMMUNITY_A, rows(moved))
     assert error.value.problems == [
         "第 2 行，楼层：3栋1单元502 已登记在 5 层",
         "第 3 行，楼层：3栋1单元502 已登记在 5 层",

@@ -9,7 +9,7 @@ from finegrid.accounts.models import AuditEntry
 from finegrid.cli import main
 from finegrid.people.models import Person
 from finegrid.territory.models import Building, Dwelling, Route
-from tests.conftest import COMMUNITY_A
+from tests.conftest import COMMUNITY_A, system
 from tests.registry_data import LI, WANG, ZHANG
 
 FULL = (ZHANG, LI, WANG, "13800008000", "13900001234")
@@ -151,6 +151,7 @@ def test_unmasking_is_audited_on_every_path(world, registry, login):
     }
     page = client.post(f"/persons/{li.pk}/unmask/", {"reason": "上门走访"}).content.decode()
     assert LI in page
+    assert "1982-07-04" in page
     assert "残疾人" in page
     entries = AuditEntry.objects.filter(action="unmask", object_id=str(li.pk)).order_by("id")
     assert [e.reason for e in entries] == ["核实残疾人补贴", "上门走访"]
@@ -211,7 +212,7 @@ def test_a_resident_sees_only_their_own_household(world, registry, login):
     assert client.get(f"/api/persons/{li.pk}").json()["phone"] == "139****1234"
     from finegrid.people.actions import do_add_person
 
-    neighbour = do_add_person(None, registry.wang, name="赵强", relation="other", sex="M")
+    neighbour = do_add_person(system(), registry.wang, name="赵强", relation="other", sex="M")
     assert client.get(f"/api/persons/{neighbour.pk}").status_code == 404
     assert client.get("/api/households").json()["count"] == 1
 
@@ -222,7 +223,7 @@ def test_a_resident_keeps_their_household_when_it_moves(world, registry, login):
     from finegrid.people.actions import do_link_account, do_move_household
 
     zhang = Person.objects.get(name="张建国")
-    do_link_account(None, zhang, world.users.resident)
+    do_link_account(system(), zhang, world.users.resident)
     old = registry.zhang.dwelling
     new = Dwelling.objects.create(
         building=old.building,
@@ -240,6 +241,48 @@ def test_a_resident_keeps_their_household_when_it_moves(world, registry, login):
     entry = AuditEntry.objects.filter(object_id=str(world.users.resident.pk)).latest("id")
     assert entry.after["scopes"] == [world.grids.micro2.code]
     assert entry.actor_label == "community_staff"
+
+
+def test_a_resident_keeps_their_household_through_a_re_division(world, registry, login):
+    """A re-division moves the resident's dwelling into another micro-grid: the resident
+    still sees their own household, their scope follows it, and every object that moved
+    has one audit row under the request that moved it."""
+    from finegrid.accounts.context import request_context
+    from finegrid.people.actions import do_link_account
+    from finegrid.territory.actions import do_apply_division
+
+    do_link_account(system(), Person.objects.get(name="张建国"), world.users.resident)
+    building = registry.zhang.dwelling.building
+
+    def micro(code: str, parts: list[dict]) -> dict:
+        properties = {"code": code, "general_grid": world.grids.general.code, "parts": parts}
+        return {"type": "Feature", "geometry": None, "properties": properties | {"minutes": 60}}
+
+    everything = [
+        {"building": building.ref, "entrance": 1, "floors": [5, 5]},
+        {"building": building.ref, "entrance": 2, "floors": [1, 1]},
+    ]
+    with request_context("re-division-1"):
+        do_apply_division(
+            world.users.community_staff,
+            [micro(world.grids.micro.code, []), micro(world.grids.micro2.code, everything)],
+        )
+    registry.zhang.refresh_from_db()
+    assert registry.zhang.path == world.grids.micro2.path
+    client = login(world.users.resident)
+    assert client.get(f"/api/households/{registry.zhang.pk}").status_code == 200
+    assert [h["id"] for h in client.get("/api/households").json()["items"]] == [registry.zhang.pk]
+    assert [a.grid for a in world.users.resident.assignments.all()] == [world.grids.micro2]
+    moved = AuditEntry.objects.filter(request_id="re-division-1", action="update")
+    members = set(Person.objects.filter(household=registry.zhang).values_list("pk", flat=True))
+    by_type = {}
+    for entry in moved:
+        by_type.setdefault(entry.object_type, []).append(entry.object_id)
+    assert by_type["territory.dwelling"] == [str(registry.zhang.dwelling_id)]
+    assert by_type["people.household"] == [str(registry.zhang.pk)]
+    assert sorted(by_type["people.person"]) == sorted(str(pk) for pk in members)
+    assert by_type["accounts.user"] == [str(world.users.resident.pk)]
+    assert all(e.actor_label == "community_staff" for e in moved)
 
 
 def test_the_api_reports_identity_problems_in_english_without_the_value(world, registry, login):

@@ -9,7 +9,7 @@ from finegrid.cli import main
 from finegrid.people import protect, roster
 from finegrid.people.models import Person
 from finegrid.territory.models import Building, Dwelling
-from tests.conftest import COMMUNITY_A, COMMUNITY_B, square
+from tests.conftest import COMMUNITY_A, COMMUNITY_B, square, system
 from tests.registry_data import LI, ROSTER, ZHANG
 
 
@@ -182,7 +182,7 @@ def test_buildings_geojson_import_and_export(world, tmp_path, capsys):
     source.write_text(json.dumps(_buildings()))
     assert main(["registry", "buildings", "import", str(source)]) == 0
     assert (
-        "buildings created 2, updated 0, unchanged 0; compounds created 1; dwellings created 28"
+        "buildings created 2, updated 0, unchanged 0, moved 0; compounds created 1; dwellings created 28"
         in (capsys.readouterr().out)
     )
     one = Building.objects.get(ref=f"{COMMUNITY_A}-B0001")
@@ -216,11 +216,38 @@ def test_buildings_geojson_import_and_export(world, tmp_path, capsys):
     assert "feature 2 (no id): property 'id': missing" in err
 
 
+def test_buildings_import_repairs_footprints_only_when_asked(world, tmp_path, capsys):
+    lon, lat = 103.931, 30.571
+    bowtie = [
+        [lon, lat],
+        [lon + 3e-4, lat + 3e-4],
+        [lon + 3e-4, lat],
+        [lon, lat + 3e-4],
+        [lon, lat],
+    ]
+    crossed = _buildings()
+    crossed["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
+    source = tmp_path / "buildings.geojson"
+    source.write_text(json.dumps(crossed))
+    assert main(["registry", "buildings", "import", str(source)]) == 1
+    assert (
+        f"feature 1 ({COMMUNITY_A}-B0001): geometry: is not valid "
+        "(Self-intersection[103.93115 30.57115]) (--repair-geometry repairs it)"
+    ) in capsys.readouterr().err
+    assert not Building.objects.filter(ref=f"{COMMUNITY_A}-B0001").exists()
+    assert main(["registry", "buildings", "import", str(source), "--repair-geometry"]) == 0
+    out = capsys.readouterr().out
+    assert f"repaired {COMMUNITY_A}-B0001: Self-intersection[103.93115 30.57115]" in out
+    assert "footprints repaired 1" in out
+    stored = json.loads(Building.objects.get(ref=f"{COMMUNITY_A}-B0001").geometry)
+    assert stored["type"] == "MultiPolygon"
+
+
 def test_key_rotation_reseals_everything_with_the_new_key(world, settings):
     from finegrid.people.actions import do_import_roster, do_rotate_keys, sensitive_flags_of
     from tests.registry_data import rows
 
-    do_import_roster(None, COMMUNITY_A, rows())
+    do_import_roster(system(), COMMUNITY_A, rows())
     old = list(settings.FIELD_ENCRYPTION_KEYS)
     settings.FIELD_ENCRYPTION_KEYS = ["2:" + "A" * 43 + "=", *old]
     protect._keys.cache_clear()

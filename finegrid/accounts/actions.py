@@ -1,7 +1,8 @@
 """Every change to users, their scopes and API tokens, each checked and audited.
 
-A staff actor manages only users of lower rank whose scope lies inside their own;
-``actor=None`` is the command line with the operator's full rights.
+A staff actor manages only users of lower rank whose scope lies inside their own; the
+system actor (the command line) and superusers manage everyone. The system account
+itself is managed by nobody.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from finegrid.accounts import audit
 from finegrid.accounts.models import ApiToken, AuditAction, ScopeAssignment, User
 from finegrid.accounts.roles import RANK, STAFF_ROLES, Role
 from finegrid.accounts.scope import assigned_paths, covers, forget_scope, scope_paths
+from finegrid.accounts.system import SYSTEM_USERNAME, is_system
 from finegrid.errors import Conflict, InvalidInput, NotFound
 from finegrid.territory.models import AdminArea, Grid
 from finegrid.territory.queries import get_node
@@ -30,7 +32,7 @@ USER_EDITABLE = ("first_name", "last_name", "email", "role", "is_active")
 
 def _require_manager(actor, role: str) -> None:
     """The actor may manage users and outranks ``role`` (the CLI and superusers always do)."""
-    if actor is None or actor.is_superuser:
+    if actor.is_superuser:
         return
     if not actor.has_perm("accounts.change_user"):
         raise PermissionDenied("your role may not manage users")
@@ -40,7 +42,9 @@ def _require_manager(actor, role: str) -> None:
 
 def _require_manageable(actor, user: User) -> None:
     """The user is one the actor manages; a user outside the actor's scope is 'not found'."""
-    if actor is None or actor.is_superuser:
+    if is_system(user):
+        raise NotFound(f"no user {user.username}")
+    if actor.is_superuser:
         return
     paths = scope_paths(actor)
     if not all(covers(paths, path) for path in assigned_paths(user) or ("",)):
@@ -114,7 +118,7 @@ def do_create_user(
     username = (username or "").strip()
     if not username or len(username) > 150:
         raise InvalidInput("username: must be 1 to 150 characters")
-    if User.objects.filter(username=username).exists():
+    if User.objects.filter(username=username).exists() or username == SYSTEM_USERNAME:
         raise Conflict(f"username: {username} is taken")
     nodes = _resolve_scopes(actor, scopes)
     user = User(
@@ -172,7 +176,7 @@ def do_set_scopes(actor, user: User, scopes: list[str]) -> User:
 @transaction.atomic
 def do_set_password(actor, user: User, password: str) -> None:
     """Set a password (validated). The log records that it changed, never the value."""
-    if actor is not None and actor.pk != user.pk:
+    if actor.pk != user.pk:
         _require_manageable(actor, user)
     _check_password(password, user)
     user.set_password(password)
@@ -185,7 +189,7 @@ def do_create_token(
     actor, user: User, name: str, valid_days: int | None = None
 ) -> tuple[ApiToken, str]:
     """Make an API token; the secret is returned once and only its digest is stored."""
-    if actor is not None and actor.pk != user.pk:
+    if actor.pk != user.pk or is_system(user):
         _require_manageable(actor, user)
     if not name or len(name) > 100:
         raise InvalidInput("name: must be 1 to 100 characters")
@@ -200,7 +204,7 @@ def do_create_token(
 
 @transaction.atomic
 def do_revoke_token(actor, token: ApiToken) -> None:
-    if actor is not None and actor.pk != token.user_id:
+    if actor.pk != token.user_id:
         _require_manageable(actor, token.user)
     audit.record(actor, AuditAction.DELETE, token, before=audit.snapshot(token))
     token.delete()
@@ -217,7 +221,7 @@ def authenticate_token(secret: str) -> User | None:
         if secret.startswith(TOKEN_PREFIX)
         else None
     )
-    if token is None or not token.user.is_active:
+    if token is None or not token.user.is_active or is_system(token.user):
         return None
     if token.user.is_demo and not settings.DEMO_MODE:
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import getpass
 import uuid
 from collections.abc import Iterable
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from finegrid import bulk
 from finegrid.accounts.context import get_request_id, new_request_id
 from finegrid.accounts.models import AuditAction, AuditEntry
+from finegrid.accounts.system import is_system
 
 # Never copied into the log, whatever the model; a model adds its own in AUDIT_EXCLUDE
 # (encrypted personal data, whose masked form is logged instead), and logs the fields of
@@ -22,12 +22,12 @@ _SECRET_FIELDS = frozenset({"password", "digest"})
 
 
 def actor_label(actor) -> str:
-    """How the log names who acted: the user, or the operating-system user of the CLI."""
+    """How the log names who acted: the user, or the system actor with what it ran for
+    (``system:cli:<operating-system user>``, ``system:demo``, ``system:tasks``)."""
     if actor is None:
-        try:
-            return f"cli:{getpass.getuser()}"
-        except OSError:
-            return "cli"
+        raise TypeError("every change has an actor; the command line acts as the system actor")
+    if is_system(actor):
+        return f"system:{getattr(actor, 'channel', 'unknown')}"
     return actor.username
 
 
@@ -57,7 +57,7 @@ def snapshot(obj: models.Model) -> dict:
 
 def _entry(actor, action: str, obj: models.Model, before, after, reason: str) -> AuditEntry:
     return AuditEntry(
-        actor_id=getattr(actor, "pk", None),
+        actor_id=actor.pk,
         actor_label=actor_label(actor),
         action=action,
         object_type=obj._meta.label_lower,
@@ -115,9 +115,6 @@ def record_created_rows(
 ) -> int:
     """'create' rows for objects written straight from ``rows`` (attname → value, as
     inserted by finegrid.bulk), without building model instances."""
-    object_type = model._meta.label_lower
-    label, request_id = actor_label(actor), get_request_id() or new_request_id("cli-")
-    now = timezone.now()
     excluded = _SECRET_FIELDS | frozenset(getattr(model, "AUDIT_EXCLUDE", ()))
     masks = getattr(model, "AUDIT_MASKED", {})
     # Only date and time columns need turning into text; everything else a bulk row holds
@@ -138,38 +135,53 @@ def record_created_rows(
                 values[name] = values[name].isoformat()
         return values
 
-    fields = (
-        "time",
-        "actor_id",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_id",
-        "object_label",
-        "path",
-        "before",
-        "after",
-        "request_id",
-        "reason",
-    )
-    return bulk.insert(
-        AuditEntry,
-        fields,
+    return _insert_entries(
+        actor,
+        AuditAction.CREATE,
+        model,
         (
-            (
-                now,
-                getattr(actor, "pk", None),
-                label,
-                AuditAction.CREATE,
-                object_type,
-                str(row["id"]),
-                text[:300],
-                row.get("path", ""),
-                None,
-                after(row),
-                request_id,
-                reason,
-            )
+            (row["id"], text, row.get("path", ""), None, after(row))
             for row, text in zip(rows, labels, strict=True)
         ),
+        reason,
     )
+
+
+def record_moved(actor, model: type[models.Model], moves: Iterable[tuple], reason: str) -> int:
+    """One 'update' row per object moved between grids, from (id, label, before, after)
+    tuples (the changed columns only, ``path`` among them), without building instances."""
+    return _insert_entries(
+        actor,
+        AuditAction.UPDATE,
+        model,
+        ((pk, label, after["path"], before, after) for pk, label, before, after in moves),
+        reason,
+    )
+
+
+_ENTRY_FIELDS = (
+    "time",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "path",
+    "before",
+    "after",
+    "request_id",
+    "reason",
+)
+
+
+def _insert_entries(actor, action: str, model, items: Iterable[tuple], reason: str) -> int:
+    """Audit rows straight through finegrid.bulk, one per (id, label, path, before, after)."""
+    object_type = model._meta.label_lower
+    label, request_id = actor_label(actor), get_request_id() or new_request_id("cli-")
+    now, actor_id = timezone.now(), actor.pk
+    rows = (
+        (now, actor_id, label, action, object_type, str(pk), text[:300], path, before, after)
+        for pk, text, path, before, after in items
+    )
+    return bulk.insert(AuditEntry, _ENTRY_FIELDS, ((*row, request_id, reason) for row in rows))

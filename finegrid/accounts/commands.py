@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from finegrid.cli import CommandError, setup_django
-from finegrid.commandtools import domain_errors
+from finegrid.commandtools import domain_errors, operator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -86,7 +86,7 @@ def run_create(args: argparse.Namespace) -> int:
     password = _read_password(args)
     with domain_errors():
         user = do_create_user(
-            None,
+            operator(),
             username=args.username,
             role=args.role,
             scopes=args.scope,
@@ -101,7 +101,7 @@ def run_list(args: argparse.Namespace) -> int:
     setup_django()
     from finegrid.accounts.queries import users
 
-    for user in users(None):
+    for user in users(operator()):
         scopes = ",".join(a.node.code for a in user.assignments.all())
         state = "" if user.is_active else "\t(inactive)"
         print(f"{user.username}\t{user.role}\t{scopes}{state}")
@@ -112,7 +112,7 @@ def _get_user(username: str):
     from finegrid.accounts.queries import get_user
 
     with domain_errors():
-        return get_user(None, username)
+        return get_user(operator(), username)
 
 
 def run_set_password(args: argparse.Namespace) -> int:
@@ -124,7 +124,7 @@ def run_set_password(args: argparse.Namespace) -> int:
     if password is None:
         raise CommandError("give a password")
     with domain_errors():
-        do_set_password(None, user, password)
+        do_set_password(operator(), user, password)
     print(f"password set for {user.username}")
     return 0
 
@@ -135,7 +135,7 @@ def run_set_scope(args: argparse.Namespace) -> int:
 
     user = _get_user(args.username)
     with domain_errors():
-        do_set_scopes(None, user, args.scope)
+        do_set_scopes(operator(), user, args.scope)
     print(f"{user.username} now sees {', '.join(args.scope)}")
     return 0
 
@@ -146,7 +146,7 @@ def run_set_active(args: argparse.Namespace) -> int:
 
     user = _get_user(args.username)
     with domain_errors():
-        do_update_user(None, user, is_active=args.active)
+        do_update_user(operator(), user, is_active=args.active)
     print(f"{user.username} is {'active' if args.active else 'inactive'}")
     return 0
 
@@ -157,7 +157,7 @@ def run_token(args: argparse.Namespace) -> int:
 
     user = _get_user(args.username)
     with domain_errors():
-        token, secret = do_create_token(None, user, args.name, args.days)
+        token, secret = do_create_token(operator(), user, args.name, args.days)
     print(secret)
     print(
         f"token {token.prefix}… for {user.username}: store it now, it is not shown again",
@@ -172,7 +172,7 @@ def run_audit(args: argparse.Namespace) -> int:
     from finegrid.accounts.schemas import AuditOut
 
     entries = audit_entries(
-        None,
+        operator(),
         object_type=args.object_type,
         object_id=args.object_id,
         request_id=args.request_id,

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from finegrid.accounts.models import AuditEntry, ScopeAssignment, User
 from finegrid.accounts.scope import EVERYWHERE, path_q, scope_paths
+from finegrid.accounts.system import SYSTEM_USERNAME
 from finegrid.errors import one_or_not_found
 
 
@@ -14,9 +15,12 @@ def _assignments_in(paths: tuple[str, ...]) -> QuerySet[ScopeAssignment]:
 
 
 def users(actor) -> QuerySet[User]:
-    """Users the actor may see: every assignment of theirs lies inside the actor's scope."""
-    queryset = User.objects.prefetch_related("assignments__area", "assignments__grid")
-    paths = EVERYWHERE if actor is None else scope_paths(actor)
+    """Users the actor may see: every assignment of theirs lies inside the actor's scope
+    (never the system actor, which nobody manages)."""
+    queryset = User.objects.exclude(username=SYSTEM_USERNAME).prefetch_related(
+        "assignments__area", "assignments__grid"
+    )
+    paths = scope_paths(actor)
     if paths is EVERYWHERE:
         return queryset
     if not paths:
@@ -44,7 +48,7 @@ def audit_entries(
     actor_label: str | None = None,
 ) -> QuerySet[AuditEntry]:
     """The audit trail the actor may read: entries about objects in their scope."""
-    queryset = AuditEntry.objects.all() if actor is None else AuditEntry.objects.restrict(actor)
+    queryset = AuditEntry.objects.restrict(actor)
     if object_type:
         queryset = queryset.filter(object_type=object_type)
     if object_id:

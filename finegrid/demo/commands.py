@@ -7,6 +7,7 @@ import json
 import time
 
 from finegrid.cli import CommandError, at_least, setup_django
+from finegrid.web.commands import add_server_arguments, serve
 
 DEFAULT_AREA = "510116001"  # 双流区东升街道
 
@@ -19,10 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--area", default=DEFAULT_AREA, help="area code (street, community…)")
     demo.add_argument("--seed", type=at_least(0), default=1, help="same seed, same demo")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--workers", type=at_least(1), default=None, help="processes (default: CPUs)")
+    demo.add_argument(
+        "--workers", type=at_least(1), default=None, help="build processes (default: CPUs)"
+    )
     demo.add_argument("--no-serve", action="store_true", help="set up, then stop")
+    add_server_arguments(demo, workers_flag="--server-workers")
     demo.set_defaults(func=run_demo)
 
 
@@ -62,5 +64,5 @@ def run_demo(args: argparse.Namespace) -> int:
         state_file.write_text(json.dumps(state, ensure_ascii=False, indent=2))
     build.print_summary(state, args.host, args.port)
     if not args.no_serve:
-        call_command("runserver", f"{args.host}:{args.port}", use_reloader=False)
+        serve(args)
     return 0

@@ -25,6 +25,9 @@ from finegrid.territory.actions import (
     do_apply_division,
     do_import_buildings,
     do_import_grids,
+    do_set_area_boundary,
+    do_update_compound,
+    do_update_grid,
     room_number,
 )
 from finegrid.territory.models import AdminArea, CompoundKind, Grid, GridKind
@@ -119,15 +122,12 @@ def roster_cells(community: synth.CommunityData, names: dict[str, str]) -> list[
     return cells
 
 
-def write_community(community: synth.CommunityData, report: LoadReport) -> None:
+def write_community(actor, community: synth.CommunityData, report: LoadReport) -> None:
     """Boundaries, grids, buildings and the roster of one community."""
     code = community.division.code
-    area = AdminArea.objects.get(code=code)
-    area.set_geometry(community.boundary)
-    area.save(update_fields=["geometry", "min_lon", "min_lat", "max_lon", "max_lat"])
-    community_grid = Grid.objects.get(code=code, kind=GridKind.COMMUNITY)
-    community_grid.set_geometry(community.boundary)
-    community_grid.save(update_fields=["geometry", "min_lon", "min_lat", "max_lon", "max_lat"])
+    boundary = mapping(community.boundary)
+    do_set_area_boundary(actor, code, boundary)
+    do_update_grid(actor, code, geometry=boundary)
 
     grid_features = [
         feature(grid.boundary, code=grid.code, name=grid.name) for grid in community.general_grids
@@ -135,7 +135,7 @@ def write_community(community: synth.CommunityData, report: LoadReport) -> None:
         feature(site.boundary, code=site.code, name=site.name, site_kind=site.kind)
         for site in community.dedicated_sites
     ]
-    do_import_grids(None, {"type": "FeatureCollection", "features": grid_features})
+    do_import_grids(actor, {"type": "FeatureCollection", "features": grid_features})
 
     names = building_names(community)
     building_features = [
@@ -154,10 +154,10 @@ def write_community(community: synth.CommunityData, report: LoadReport) -> None:
         )
         for building in community.buildings
     ]
-    do_import_buildings(None, {"type": "FeatureCollection", "features": building_features}, code)
-    _describe_compounds(community)
+    do_import_buildings(actor, {"type": "FeatureCollection", "features": building_features}, code)
+    _describe_compounds(actor, community)
     if len(community.persons):
-        do_import_roster(None, code, roster_cells(community, names))
+        do_import_roster(actor, code, roster_cells(community, names))
 
     report.communities += 1
     report.general_grids += len(community.general_grids)
@@ -165,29 +165,29 @@ def write_community(community: synth.CommunityData, report: LoadReport) -> None:
     report.buildings += len(community.buildings)
     report.households += len(community.households)
     report.persons += len(community.persons)
-    report.divide_tasks += division_tasks(community)
+    report.divide_tasks += division_tasks(actor, community)
 
 
-def _describe_compounds(community: synth.CommunityData) -> None:
-    from finegrid.territory.models import Compound
-
+def _describe_compounds(actor, community: synth.CommunityData) -> None:
+    """Name the compounds the buildings import made; each sits where its buildings are."""
+    area = queries.get_community(actor, community.division.code)
     for compound in community.compounds:
-        stored = Compound.objects.get(ref=compound.id)
-        stored.name = compound.name
-        stored.kind = COMPOUND_KINDS.get(compound.typology, CompoundKind.OTHER)
-        stored.grid = Grid.objects.filter(code=compound.general_grid).first()
-        stored.path = stored.grid.path if stored.grid else stored.path
-        stored.set_geometry(geo.rounded(compound.boundary))
-        stored.save()
+        do_update_compound(
+            actor,
+            queries.get_compound(actor, compound.id, community=area),
+            name=compound.name,
+            kind=COMPOUND_KINDS.get(compound.typology, CompoundKind.OTHER),
+            geometry=mapping(geo.rounded(compound.boundary)),
+        )
 
 
-def division_tasks(community: synth.CommunityData) -> list[divide.GridTask]:
+def division_tasks(actor, community: synth.CommunityData) -> list[divide.GridTask]:
     """One task per general grid, read from the registry exactly as
     `finegrid registry buildings export` writes it — so that a later re-division from
     the exports starts from the same input and keeps every code."""
     area = AdminArea.objects.get(code=community.division.code)
     generals = {g.code: g.shape for g in Grid.objects.filter(community=area, kind=GridKind.GENERAL)}
-    buildings = queries.buildings(None).filter(community=area).order_by("ref")
+    buildings = queries.buildings(actor).filter(community=area).order_by("ref")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "buildings.geojson"
         path.write_text(queries.building_features(buildings), encoding="utf-8")
@@ -197,6 +197,7 @@ def division_tasks(community: synth.CommunityData) -> list[divide.GridTask]:
 
 
 def divide_and_apply(
+    actor,
     tasks: Iterable[divide.GridTask],
     seed: int,
     workers: int,
@@ -212,4 +213,4 @@ def divide_and_apply(
                 report.micro_grids += 1
                 report.over_window += micro.minutes > profile.window_minutes
                 features.append(json.loads(divide_io.micro_grid_feature(micro)))
-    do_apply_division(None, features)
+    do_apply_division(actor, features)

@@ -43,20 +43,22 @@ GAPS = {
 }
 
 
-def _years_ago(years: int) -> dt.date:
-    today = dt.date.today()
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February, in a year without one
-        return today.replace(year=today.year - years, day=28)
+def posts_start() -> dt.date:
+    """Demo workers took their posts on the first of the month before last, so that the
+    demo has a whole month of their training, points and assessment behind it."""
+    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return (last_month - dt.timedelta(days=1)).replace(day=1)
 
 
-def _born_between(oldest: int, youngest: int) -> tuple[dt.date, dt.date]:
-    return _years_ago(oldest + 1) + dt.timedelta(days=1), _years_ago(youngest)
+def _born_between(oldest: int, youngest: int) -> tuple[int, int]:
+    """Birth years (inclusive) of those who reach an age from ``youngest`` to ``oldest``
+    this year: the registry keeps only the year of a birth date in clear."""
+    year = dt.date.today().year
+    return year - oldest, year - youngest
 
 
-# Ages (inclusive) of residents who volunteer as micro-grid workers, and of the community's
-# full-time grid workers.
+# Ages (inclusive, as reached this year) of residents who volunteer as micro-grid workers,
+# and of the community's full-time grid workers.
 ADULTS = _born_between(65, 25)
 WORKING_AGE = _born_between(50, 25)
 
@@ -76,7 +78,7 @@ class Candidate:
     pk: int
     household: int
     path: str
-    born: dt.date
+    born: int  # the birth year
     phone: bool
 
 
@@ -86,9 +88,9 @@ class Residents:
 
     def __init__(self, area_path: str):
         rows = (
-            Person.objects.filter(path_q((area_path,)), birth_date__range=ADULTS)
+            Person.objects.filter(path_q((area_path,)), birth_year__range=ADULTS)
             .order_by("pk")
-            .values_list("pk", "household_id", "path", "birth_date", "phone_masked")
+            .values_list("pk", "household_id", "path", "birth_year", "phone_masked")
         )
         self.by_path: dict[str, list[Candidate]] = {}
         for pk, household, path, born, phone in rows:
@@ -96,7 +98,7 @@ class Residents:
                 Candidate(pk, household, path, born, bool(phone))
             )
 
-    def of(self, grid: Grid, born: tuple[dt.date, dt.date] = ADULTS) -> list[Candidate]:
+    def of(self, grid: Grid, born: tuple[int, int] = ADULTS) -> list[Candidate]:
         """Those living in the grid, born in a range, in roster order."""
         paths = [path for path in self.by_path if covers((grid.path,), path)]
         people = [c for path in paths for c in self.by_path[path] if born[0] <= c.born <= born[1]]
@@ -134,7 +136,7 @@ def showcase(area_code: str) -> Showcase:
     return Showcase(community, general, general.children.order_by("code").first())
 
 
-def create_logins(area_code: str, place: Showcase) -> dict[str, tuple[User, Login]]:
+def create_logins(actor, area_code: str, place: Showcase) -> dict[str, tuple[User, Login]]:
     """One demo account per role (demo mode only), in the showcase grids."""
     city = area_code[:4]
     street = place.community.code[:9]
@@ -149,7 +151,7 @@ def create_logins(area_code: str, place: Showcase) -> dict[str, tuple[User, Logi
     logins = {}
     for username, role, scope, lands_on in plan:
         user = do_create_user(
-            None, username=username, role=role, scopes=[scope], password=DEMO_PASSWORD
+            actor, username=username, role=role, scopes=[scope], password=DEMO_PASSWORD
         )
         user.is_demo = True
         user.save(update_fields=["is_demo"])
@@ -189,7 +191,7 @@ def _outside_worker(rng) -> tuple[str, str]:
     return name, phone
 
 
-def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User]) -> dict:
+def staff(actor, area_path: str, seed: int, place: Showcase, accounts: dict[str, User]) -> dict:
     """Party organizations, members and workers for every grid under ``area_path``;
     the showcase grids are never left as gaps, and their workers get the demo logins."""
     rng = np.random.default_rng([seed, 0x57AFF])
@@ -215,7 +217,7 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
     for grid in grids:
         if grid.kind != GridKind.COMMUNITY and (grid.pk in no_org or grid.parent_id not in orgs):
             continue
-        orgs[grid.pk] = do_create_party_org(None, grid)
+        orgs[grid.pk] = do_create_party_org(actor, grid)
         counts["party_orgs"] += 1
 
     enrolments = []
@@ -226,7 +228,7 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
         for number, person in enumerate(members):
             role = MemberRole.SECRETARY if number == 0 else MemberRole.MEMBER
             enrolments.append((org, person, role))
-    counts["members"] = do_enroll_members(None, enrolments)
+    counts["members"] = do_enroll_members(actor, enrolments)
 
     posts, residents = Posts(), Residents(area_path)
 
@@ -241,12 +243,13 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
         posts.take(chosen)
         person = Person.objects.get(pk=chosen.pk)
         do_assign_worker(
-            None,
+            actor,
             grid,
             role=role,
             person=person,
             phone=_phone(person),
             user=accounts.get(grid.code),
+            start=posts_start(),
         )
         counts["workers"] += 1
         return True
@@ -275,19 +278,26 @@ def staff(area_path: str, seed: int, place: Showcase, accounts: dict[str, User])
     outsiders = np.random.default_rng([seed, 0xDED1])
     for grid in of_kind[GridKind.DEDICATED]:
         name, phone = _outside_worker(outsiders)
-        do_assign_worker(None, grid, role=WorkerRole.DEDICATED_WORKER, name=name, phone=phone)
+        do_assign_worker(
+            actor,
+            grid,
+            role=WorkerRole.DEDICATED_WORKER,
+            name=name,
+            phone=phone,
+            start=posts_start(),
+        )
         counts["workers"] += 1
     return counts
 
 
-def link_resident(place: Showcase, user: User) -> Person:
+def link_resident(actor, place: Showcase, user: User) -> Person:
     """The resident account belongs to a household of the showcase micro-grid where
     nobody holds a worker post, so that her grid workers are neighbours, not family."""
     posts = Worker.objects.filter(person__isnull=False).values("person__household_id")
     person = (
-        Person.objects.filter(path=place.micro.path, birth_date__range=ADULTS)
+        Person.objects.filter(path=place.micro.path, birth_year__range=ADULTS)
         .exclude(household_id__in=posts)
         .order_by("pk")
         .first()
     )
-    return do_link_account(None, person, user)
+    return do_link_account(actor, person, user)

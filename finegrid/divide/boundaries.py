@@ -58,9 +58,10 @@ def place_sites(points: np.ndarray, region: BaseGeometry) -> np.ndarray:
 
 def footprint_cells(points: np.ndarray, region: BaseGeometry) -> tuple[np.ndarray, list[Polygon]]:
     """Each site's cell (an array of polygons, in site order) and the stray pieces."""
-    if len(points) == 1:
-        return np.array([region]), []
-    clipped = shapely.intersection(voronoi_cells(points, region.bounds), region)
+    if len(points) == 1:  # the whole grid, each of its pieces apart
+        clipped = np.array([region], dtype=object)
+    else:
+        clipped = shapely.intersection(voronoi_cells(points, region.bounds), region)
     cells = np.empty(len(points), dtype=object)
     strays: list[Polygon] = []
     for index, shape in enumerate(clipped):
@@ -109,9 +110,12 @@ def shared_borders(cells: Sequence[BaseGeometry]) -> np.ndarray:
 
 def grid_polygons(
     groups: Sequence[Sequence[int]], cells: np.ndarray, strays: list[Polygon]
-) -> tuple[list[BaseGeometry], list[list[int]]]:
-    """Polygons of ``groups`` (disjoint lists of sites), and per group the sites in no
-    group whose cells it received (they are handed out like strays)."""
+) -> tuple[list[BaseGeometry], list[list[int]], list[tuple[BaseGeometry, list[int]]]]:
+    """Polygons of ``groups`` (disjoint lists of sites), per group the sites in no group
+    whose cells it received (they are handed out like strays), and the pieces of the grid
+    that border no group at all, each with the sites whose cells it holds (a part of a
+    MultiPolygon grid without households: a micro-grid of its own, never a second piece
+    of another)."""
     owner = np.full(len(cells), -1)
     for index, group in enumerate(groups):
         owner[list(group)] = index
@@ -120,11 +124,30 @@ def grid_polygons(
     loose = [cells[site] for site in unowned] + strays
     placed = [(cells[site], owner[site]) for site in np.flatnonzero(owner >= 0)]
     received: list[list[int]] = [[] for _ in groups]
+    apart: list[tuple[BaseGeometry, int]] = []
     for index, (shape, group) in enumerate(zip(loose, _stray_owners(loose, placed), strict=True)):
+        site = int(unowned[index]) if index < len(unowned) else -1
+        if group < 0:
+            apart.append((shape, site))
+            continue
         members[group].append(shape)
-        if index < len(unowned):
-            received[group].append(int(unowned[index]))
-    return [_union(shapes) for shapes in members], received
+        if site >= 0:
+            received[group].append(site)
+    return [_union(shapes) for shapes in members], received, _pieces_apart(apart)
+
+
+def _pieces_apart(apart: list[tuple[BaseGeometry, int]]) -> list[tuple[BaseGeometry, list[int]]]:
+    """Shapes that border no group, joined into connected pieces, with their sites."""
+    if not apart:
+        return []
+    union = shapely.union_all([shape for shape, _ in apart])
+    pieces = []
+    for piece in shapely.get_parts(union):
+        sites = sorted(
+            site for shape, site in apart if site >= 0 and piece.intersects(shape.buffer(-1e-6))
+        )
+        pieces.append((piece, sites))
+    return pieces
 
 
 def _union(cells: list[BaseGeometry]) -> BaseGeometry:
@@ -140,7 +163,8 @@ def _union(cells: list[BaseGeometry]) -> BaseGeometry:
 
 def _stray_owners(strays: list[Polygon], placed: list[tuple[BaseGeometry, int]]) -> list[int]:
     """The group of the placed shape each stray shares most border with, placing strays
-    one by one (a stray may border only other strays at first)."""
+    one by one (a stray may border only other strays at first); -1 for a stray that
+    borders no group even through other strays."""
     shapes = [shape for shape, _ in placed]
     owners = [group for _, group in placed]
     result: dict[int, int] = {}
@@ -158,8 +182,8 @@ def _stray_owners(strays: list[Polygon], placed: list[tuple[BaseGeometry, int]])
                 pending.remove(index)
                 placed_any = True
         if not placed_any:
+            # What borders no group lies apart (an empty piece of a MultiPolygon grid).
             for index in pending:
-                distances = shapely.distance(np.array(shapes, dtype=object), strays[index])
-                result[index] = owners[int(np.argmin(distances))]
+                result[index] = -1
             break
     return [result[index] for index in range(len(strays))]

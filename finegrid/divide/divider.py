@@ -20,9 +20,18 @@ from finegrid.divide.boundaries import footprint_cells, grid_polygons, place_sit
 from finegrid.divide.codes import PlaceRange, PreviousLayout, fresh_numbers, kept_numbers
 from finegrid.divide.geometry import LocalFrame, entrance_positions, site_points
 from finegrid.divide.model import Building, MicroGrid, Part
+from finegrid.divide.network import WalkNetwork
 from finegrid.divide.partition import Partitioner
 from finegrid.divide.profile import Profile, households_measure
-from finegrid.divide.workload import Piece, Site, Workload
+from finegrid.divide.sharing import share_out
+from finegrid.divide.workload import (
+    Piece,
+    Segment,
+    Site,
+    Workload,
+    default_stops,
+    stop_positions,
+)
 
 DERIVED_BOUNDARY_MARGIN_M = 30.0
 """Without a given boundary, a grid is the convex hull of its buildings grown by this."""
@@ -64,9 +73,9 @@ class GridLayout:
             buildings, frame, region, points, entrances, cells, strays, shared_borders(cells)
         )
 
-    def sites(self, profile: Profile) -> list[Site]:
+    def sites(self, profile: Profile, confidence: float | None = None) -> list[Site]:
         return [
-            Site(building, self.points[i], self.entrances[i], profile)
+            Site(building, self.points[i], self.entrances[i], profile, confidence)
             for i, building in enumerate(self.buildings)
         ]
 
@@ -97,6 +106,8 @@ class GridTask:
     buildings: Sequence[Building]
     boundary: Polygon | None = None
     previous: Sequence[MicroGrid] | None = None
+    network: WalkNetwork | None = None
+    """The part of a walking network around the grid (see :meth:`WalkNetwork.around`)."""
 
 
 def divide_grid(
@@ -108,6 +119,9 @@ def divide_grid(
     previous: Sequence[MicroGrid] | None = None,
     seed: int = 0,
     households: tuple[int, int] | None = None,
+    confidence: float | None = None,
+    network: WalkNetwork | None = None,
+    share: bool = False,
 ) -> Division:
     """Cut one general grid into micro-grids that each fit ``profile``'s window.
 
@@ -115,50 +129,84 @@ def divide_grid(
     ``households=(low, high)`` the same engine cuts a community (code = community code)
     into general grids of at most ``high`` households (``<code>-NNN``); ``minutes`` is then
     the time one worker would need for all of a grid's buildings. ``previous`` (the old
-    micro-grids of this grid) keeps codes where households stay.
+    micro-grids of this grid) keeps codes where households stay. With ``confidence``
+    (e.g. 0.95) every micro-grid finishes within the window with that probability under
+    the profile's uncertainty (:mod:`finegrid.divide.uncertainty`), not just on average.
+    With a ``network`` walking follows its paths (:mod:`finegrid.divide.network`).
+    ``share`` lets two workers share an entrance (floors cut between them) when that
+    empties a micro-grid (:mod:`finegrid.divide.sharing`; fresh micro-level divisions
+    only). Off by default: a re-division (``previous``) of a shared division does not
+    yet keep 90 % of households in their code when a building is added.
     """
     profile = profile or Profile()
+    check_confidence(confidence)
+    if households:
+        confidence = None
     measure = households_measure(households[1]) if households else profile
     digits = 3 if households else 2
     if not any(building.households for building in buildings):
-        return Division(code, [], 0, 0, 0 if previous is not None else None)
-
+        return _empty_division(code, digits, buildings, boundary, previous)
     grid = GridLayout.build(buildings, boundary)
-    sites = grid.sites(measure)
-    workload = Workload(sites, measure)
+
+    sites = grid.sites(measure, confidence)
+    stops = default_stops(sites)
+    walking = (
+        _network_metres(grid, sites, stops, measure, network)
+        if network is not None and not households
+        else None
+    )
+    workload = Workload(sites, measure, stops, walking, confidence)
     layout = PreviousLayout(previous) if previous is not None else None
+    spots = grid.frame.to_lonlat(workload.xy)
     partitioner = Partitioner(
         workload,
-        grid.borders,
-        compounds=[building.compound for building in buildings],
+        stop_borders(workload, grid.borders),
+        compounds=[buildings[site].compound for site in workload.site_of],
         previous=[
-            _previous_code(site, layout, shapely.Point(*spot))
-            for site, spot in zip(sites, grid.frame.to_lonlat(grid.points), strict=True)
+            _previous_code(workload, stop, layout, shapely.Point(*spot))
+            for stop, spot in enumerate(spots)
         ]
         if layout
         else None,
         seed=seed,
     )
     groups = [group for group in partitioner.solve() if workload.households(group)]
-    if not groups:
-        return Division(code, [], 0, 0, 0 if previous is not None else None)
+    if layout is None and not households and share:
+        workload, groups = share_out(workload, groups, grid.borders)
 
     # At the general level a grid's minutes are one worker's time for all its buildings.
-    timing = grid.whole_buildings(profile) if households else None
+    timing = workload.retimed(profile) if households else None
+    full_pieces = [(index, piece) for index, site in enumerate(sites) for piece in site.full_pieces]
     drafts = [_group_draft(workload, timing, group) for group in groups]
-    shapes, received = grid_polygons(groups, grid.cells, grid.strays)
-    cell_owners = [sorted([*group, *extra]) for group, extra in zip(groups, received, strict=True)]
-    for index, site in enumerate(sites):
-        for piece in site.full_pieces:
-            minutes = piece.minutes if timing is None else timing.route([index]).minutes
-            drafts.append(
-                _Draft(piece.households, minutes, site.parts(piece), _ranges(site, piece))
+    if timing is None:
+        full_pieces = _balance_lone_tops(workload, groups, drafts, full_pieces)
+    visited = [sorted(set(workload.site_of[group].tolist())) for group in groups]
+    shapes, owners, apart = _group_polygons(workload, groups, visited, grid)
+    for shape, cells_of in apart:
+        drafts.append(_Draft(0, 0.0, [], []))
+        shapes.append(shape)
+        owners.append(cells_of)
+        visited.append([])
+    for index, piece in full_pieces:
+        site = sites[index]
+        minutes = piece.minutes if timing is None else site.segment_minutes(piece.segment, profile)
+        drafts.append(
+            _Draft(
+                piece.households, minutes, [site.part(piece.segment)], [_range(site, piece.segment)]
             )
-            shapes.append(grid.cells[index])
-            groups.append([index])
-            cell_owners.append([index])
+        )
+        shapes.append(grid.cells[index])
+        owners.append([index])
+        visited.append([index])
 
-    centres = np.array([_centre(workload, group) for group in groups]).reshape(-1, 2)
+    centres = np.array(
+        [
+            grid.points[sites_].mean(axis=0)
+            if sites_
+            else shapely.get_coordinates(shape.centroid)[0]
+            for sites_, shape in zip(visited, shapes, strict=True)
+        ]
+    ).reshape(-1, 2)
     if layout is None:
         numbers, moved = fresh_numbers(centres, grid.region.bounds), None
     else:
@@ -174,9 +222,9 @@ def divide_grid(
             minutes=round(draft.minutes, 2),
             parts=draft.parts,
             polygon=grid.frame.unproject(shape),
-            buildings=[buildings[i].id for i in owners],
+            buildings=[buildings[i].id for i in cells_of],
         )
-        for draft, shape, owners, number in zip(drafts, shapes, cell_owners, numbers, strict=True)
+        for draft, shape, cells_of, number in zip(drafts, shapes, owners, numbers, strict=True)
     ]
     micro_grids.sort(key=lambda micro: micro.number)
     least = sum(site.least_minutes() for site in sites)
@@ -195,13 +243,21 @@ def divide_city(
     profile: Profile | None = None,
     seed: int = 0,
     households: tuple[int, int] | None = None,
+    confidence: float | None = None,
     executor: Executor | None = None,
     on_done: Callable[[Division], None] | None = None,
 ) -> Iterator[Division]:
     """Divide many general grids, in input order. Grids are independent, so batches of
     them run on ``executor`` (a process pool, or a Dask ``Client.get_executor()``);
     without one they run here. ``on_done`` is called per grid (e.g. a progress bar)."""
-    work = partial(_divide_batch, profile=profile or Profile(), seed=seed, households=households)
+    check_confidence(confidence)
+    work = partial(
+        _divide_batch,
+        profile=profile or Profile(),
+        seed=seed,
+        households=households,
+        confidence=confidence,
+    )
     batches = _batches(tasks)
     if executor is None:
         results: Iterable[list[Division]] = map(work, batches)
@@ -221,6 +277,7 @@ def _divide_batch(batch: list[GridTask], **options) -> list[Division]:
             code=task.code,
             boundary=task.boundary,
             previous=task.previous,
+            network=task.network,
             **options,
         )
         for task in batch
@@ -256,6 +313,23 @@ def _batches(tasks: Iterable[GridTask]) -> Iterator[list[GridTask]]:
         yield batch
 
 
+def _network_metres(
+    grid: GridLayout, sites: list[Site], stops: list, profile: Profile, network: WalkNetwork
+) -> np.ndarray:
+    """Walking metres between stops along the network; straight line × detour between
+    stops it does not connect."""
+    xy = stop_positions(sites, stops)
+    compounds = [sites[stop.site].building.compound for stop in stops]
+    metres = network.walking_metres(grid.frame.to_lonlat(xy), compounds, grid.frame)
+    straight = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    return np.where(np.isnan(metres), straight * profile.detour_factor, metres)
+
+
+def check_confidence(confidence: float | None) -> None:
+    if confidence is not None and not 0.5 <= confidence < 1:
+        raise ValueError(f"confidence must be at least 0.5 and below 1, got {confidence!r}")
+
+
 @dataclass
 class _Draft:
     households: int
@@ -264,29 +338,146 @@ class _Draft:
     ranges: list[PlaceRange]
 
 
+def stop_borders(workload: Workload, borders: np.ndarray) -> np.ndarray:
+    """Pairs of stops that are neighbours: stops of one building, and stops of buildings
+    whose cells share a border."""
+    stops_of: list[list[int]] = [[] for _ in workload.sites]
+    for index, site in enumerate(workload.site_of):
+        stops_of[site].append(index)
+    pairs = [(a, b) for stops in stops_of for i, a in enumerate(stops) for b in stops[i + 1 :]]
+    pairs += [
+        (a, b) for first, second in borders for a in stops_of[first] for b in stops_of[second]
+    ]
+    return np.array(pairs, dtype=np.intp).reshape(-1, 2)
+
+
 def _group_draft(workload: Workload, timing: Workload | None, group: list[int]) -> _Draft:
     route = workload.route(group)
     parts, ranges = [], []
-    for index, flip in zip(route.sites, route.flipped, strict=True):
-        site = workload.sites[index]
-        parts.extend(site.parts(site.residual, reverse=flip))
-        ranges.extend(_ranges(site, site.residual))
+    for index in route.stops:
+        site = workload.sites[workload.site_of[index]]
+        segment = workload.stops[index].segment
+        parts.append(site.part(segment))
+        ranges.append(_range(site, segment))
     minutes = route.minutes if timing is None else timing.route(group).minutes
     return _Draft(sum(p.households for p in parts), minutes, parts, ranges)
 
 
-def _ranges(site: Site, piece: Piece) -> list[PlaceRange]:
-    return [(site.building.id, s.entrance, s.start, s.end) for s in piece.segments]
+def _balance_lone_tops(
+    workload: Workload,
+    groups: list[list[int]],
+    drafts: list[_Draft],
+    full_pieces: list[tuple[int, Piece]],
+) -> list[tuple[int, Piece]]:
+    """A micro-grid holding nothing but the top floors of a tower entrance shares that
+    entrance's floors evenly with the full range below it (same count, no tiny grid)."""
+    below = {
+        (index, piece.segment.entrance, piece.segment.end): n
+        for n, (index, piece) in enumerate(full_pieces)
+    }
+    full_pieces = list(full_pieces)
+    for number, group in enumerate(groups):
+        visits = [stop for stop in group if workload.stops[stop].segment is not None]
+        if len(visits) != 1:
+            continue
+        site_index = int(workload.site_of[visits[0]])
+        top = workload.stops[visits[0]].segment
+        n = below.get((site_index, top.entrance, top.start))
+        if n is None:
+            continue
+        site = workload.sites[site_index]
+        lower, upper = site.balanced_top(full_pieces[n][1].segment, top)
+        full_pieces[n] = (
+            site_index,
+            Piece(lower, lower.end - lower.start, site.segment_minutes(lower)),
+        )
+        drafts[number] = _Draft(
+            upper.end - upper.start,
+            site.segment_minutes(upper),
+            [site.part(upper)],
+            [_range(site, upper)],
+        )
+    return full_pieces
 
 
-def _centre(workload: Workload, group: list[int]) -> np.ndarray:
-    return workload.xy[group].mean(axis=0)
+def _empty_division(
+    code: str,
+    digits: int,
+    buildings: Sequence[Building],
+    boundary: Polygon | None,
+    previous: Sequence[MicroGrid] | None,
+) -> Division:
+    """A grid without households still gets micro-grids, so that they cover it: one of
+    no households per piece of the grid, holding the buildings standing there."""
+    moved = 0 if previous is not None else None
+    if not buildings and boundary is None:
+        return Division(code, [], 0, 0, moved)
+    region = boundary
+    if region is None:  # derived from the buildings, in the layout's metric frame
+        layout = GridLayout.build(buildings, None)
+        region = layout.frame.unproject(layout.region)
+    pieces = sorted(
+        shapely.get_parts(region), key=lambda piece: (-piece.bounds[3], piece.bounds[0])
+    )
+    inside = [
+        [i for i, b in enumerate(buildings) if piece.intersects(b.geometry.representative_point())]
+        for piece in pieces
+    ]
+    micro_grids = [
+        MicroGrid(
+            code=f"{code}-{number:0{digits}d}",
+            number=number,
+            general_grid=code,
+            households=0,
+            minutes=0.0,
+            parts=[],
+            polygon=piece,
+            buildings=[buildings[i].id for i in sites],
+        )
+        for number, (piece, sites) in enumerate(zip(pieces, inside, strict=True), start=1)
+    ]
+    return Division(code, micro_grids, 0, 0, moved)
 
 
-def _previous_code(site: Site, layout: PreviousLayout, spot: shapely.Point) -> str | None:
-    """The old code that held most of this building's residual households, or for a
-    building without households, the old micro-grid its site ``spot`` stood in."""
-    if site.residual is None:
+def _group_polygons(
+    workload: Workload, groups: list[list[int]], visited: list[list[int]], grid: GridLayout
+) -> tuple[list[BaseGeometry], list[list[int]], list[tuple[BaseGeometry, list[int]]]]:
+    """Each group's polygon and the buildings whose cells it holds. A building belongs to
+    the group visiting most of its households (a building without any, to the group of
+    its stop); a group also covers the cells of the other buildings it visits, so groups
+    sharing a building both hold its cell."""
+    owner: dict[int, tuple[int, int]] = {}
+    for number, group in enumerate(groups):
+        for stop in group:
+            site = int(workload.site_of[stop])
+            share = (int(workload.stop_households[stop]), -number)
+            held = owner.get(site)
+            if held is None or share > held:
+                owner[site] = share
+    owned: list[list[int]] = [[] for _ in groups]
+    for site, (_, minus_number) in sorted(owner.items()):
+        owned[-minus_number].append(site)
+    shapes, received, apart = grid_polygons(owned, grid.cells, grid.strays)
+    cells_of: list[list[int]] = []
+    for number, shape in enumerate(shapes):
+        shared = [site for site in visited[number] if site not in owned[number]]
+        if shared:
+            shapes[number] = shapely.union_all([shape, *grid.cells[shared]])
+        cells_of.append(sorted({*owned[number], *received[number], *shared}))
+    return shapes, cells_of, apart
+
+
+def _range(site: Site, segment: Segment) -> PlaceRange:
+    return (site.building.id, segment.entrance, segment.start, segment.end)
+
+
+def _previous_code(
+    workload: Workload, stop: int, layout: PreviousLayout, spot: shapely.Point
+) -> str | None:
+    """The old code that held most of this stop's households, or for a building without
+    households, the old micro-grid its site ``spot`` stood in."""
+    segment = workload.stops[stop].segment
+    if segment is None:
         return layout.code_at(spot)
-    shared = layout.overlap(_ranges(site, site.residual))
+    shared = layout.overlap([_range(workload.sites[workload.site_of[stop]], segment)])
     return max(sorted(shared), key=shared.get) if shared else None

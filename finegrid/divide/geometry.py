@@ -63,3 +63,26 @@ def entrance_positions(footprint: BaseGeometry, site: np.ndarray, entrances: int
     axis, across = (edge_a, edge_b) if np.hypot(*edge_a) >= np.hypot(*edge_b) else (edge_b, edge_a)
     fractions = (np.arange(entrances) + 0.5) / entrances
     return corners[0] + across / 2 + fractions[:, None] * axis[None, :]
+
+
+FOOTPRINT_TYPES = ("Point", "Polygon", "MultiPolygon")
+
+
+def repair_footprint(shape: BaseGeometry) -> tuple[BaseGeometry, str | None]:
+    """A footprint the engine can use, and why it had to be repaired (None when it was
+    already valid). ``shapely.make_valid`` mends self-intersections and the like; its
+    polygonal part is kept. A footprint with no area left (a degenerate ring) becomes the
+    centroid of what is left of it (its lines or points). Shared by ``finegrid divide``
+    and the buildings import."""
+    if shape.is_valid and (shape.geom_type == "Point" or shape.area > 0):
+        return shape, None
+    reason = shapely.is_valid_reason(shape) if not shape.is_valid else "no area"
+    valid = shapely.make_valid(shape)
+    polygons = [
+        part
+        for part in shapely.get_parts(valid)
+        if part.geom_type in ("Polygon", "MultiPolygon") and part.area > 0
+    ]
+    if polygons:
+        return shapely.union_all(polygons), reason
+    return shapely.centroid(valid), f"degenerate footprint ({reason}): replaced by its centroid"

@@ -21,8 +21,10 @@ import pyogrio.errors
 import shapely
 from shapely import Polygon, STRtree
 
+from finegrid.divide.geometry import FOOTPRINT_TYPES, repair_footprint
 from finegrid.divide.model import Building, MicroGrid, Part
 
+REPAIR_HINT = " (--repair-geometry repairs it)"
 GRID_MEMBERSHIP_TOLERANCE_DEG = 2e-4
 """A building may stick out of its grid by about 20 m (digitizing noise) and still belong."""
 
@@ -92,7 +94,7 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _checked_shape(shape, where: str, allowed: tuple[str, ...]):
+def _checked_shape(shape, where: str, allowed: tuple[str, ...], *, hint: str = ""):
     if shape is None or shape.is_empty:
         raise InputError(f"{where}: property 'geometry' is missing or empty")
     if shape.geom_type not in allowed:
@@ -101,16 +103,36 @@ def _checked_shape(shape, where: str, allowed: tuple[str, ...]):
         )
     if not shape.is_valid:
         raise InputError(
-            f"{where}: property 'geometry' is invalid: {shapely.is_valid_reason(shape)}"
+            f"{where}: property 'geometry' is invalid: {shapely.is_valid_reason(shape)}{hint}"
         )
-    xmin, ymin, xmax, ymax = shape.bounds
-    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
-        raise InputError(f"{where}: property 'geometry' is not longitude/latitude")
+    _check_lon_lat(shape, where)
     return shape
 
 
-def read_buildings(path: str | Path) -> list[Building]:
-    """Buildings from GeoJSON or GeoPackage; unknown properties are ignored."""
+def _check_lon_lat(shape, where: str) -> None:
+    xmin, ymin, xmax, ymax = shape.bounds
+    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+        raise InputError(f"{where}: property 'geometry' is not longitude/latitude")
+
+
+def _footprint(shape, where: str, repaired: list[dict] | None, identifier: str):
+    """A building's geometry, repaired (and listed in ``repaired``) when that list is
+    given, else refused when invalid."""
+    if repaired is None or shape is None or shape.is_empty or shape.is_valid:
+        return _checked_shape(shape, where, FOOTPRINT_TYPES, hint=REPAIR_HINT)
+    if shape.geom_type not in FOOTPRINT_TYPES:
+        _checked_shape(shape, where, FOOTPRINT_TYPES)
+    _check_lon_lat(shape, where)
+    fixed, reason = repair_footprint(shape)
+    repaired.append({"id": identifier, "reason": reason})
+    return fixed
+
+
+def read_buildings(path: str | Path, repaired: list[dict] | None = None) -> list[Building]:
+    """Buildings from GeoJSON or GeoPackage; unknown properties are ignored. Footprints
+    are Points, Polygons or MultiPolygons; when a ``repaired`` list is given, invalid
+    ones are repaired (:func:`~finegrid.divide.geometry.repair_footprint`) and each is
+    listed there as ``{id, reason}``, else they are refused."""
     shapes, columns = _read_layer(path)
     count = len(shapes)
 
@@ -139,7 +161,7 @@ def read_buildings(path: str | Path) -> list[Building]:
                     households=_whole(
                         households[index], where, "households", minimum=0, default=None
                     ),
-                    geometry=_checked_shape(shapes[index], where, ("Point", "Polygon")),
+                    geometry=_footprint(shapes[index], where, repaired, identifier),
                     floors=_whole(floors[index], where, "floors", minimum=1, default=1),
                     entrances=_whole(entrances[index], where, "entrances", minimum=1, default=1),
                     elevator=_flag(elevators[index], where, "elevator"),

@@ -64,6 +64,8 @@ class Report:
 
     def as_json(self, seconds: float) -> dict:
         count = len(self.grid_households)
+        # Micro-grids of no households only cover empty ground: no worker, no count.
+        empty = sum(1 for households in self.grid_households if households == 0)
         if self.households_range:
             low, high = self.households_range
             over = sum(1 for households in self.grid_households if households > high)
@@ -72,11 +74,12 @@ class Report:
         report = {
             "general_grids": self.general_grids,
             "micro_grids": count,
+            "empty_micro_grids": empty,
             "households": self.households,
             "max_minutes": max(self.grid_minutes, default=0.0),
             "over_window": over,
             "lower_bound": self.lower_bound,
-            "ratio_to_lower_bound": round(count / self.lower_bound, 4)
+            "ratio_to_lower_bound": round((count - empty) / self.lower_bound, 4)
             if self.lower_bound
             else None,
             "households_per_grid": _spread(self.grid_households),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shapely import Point, Polygon
+from shapely import MultiPolygon, Point, Polygon
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Building:
 
     id: str
     households: int
-    geometry: Point | Polygon
+    geometry: Point | Polygon | MultiPolygon
     floors: int = 1
     entrances: int = 1
     elevator: bool | None = None

@@ -1,12 +1,15 @@
-"""The partitioner: group buildings' residual pieces into as few connected micro-grids
+"""The partitioner: group stops (visits to entrances) into as few connected micro-grids
 as fit the window.
 
 1. A spanning tree of the adjacency graph, shortest borders-crossing walks first and
    edges between compounds made dearer, so each compound hangs together in the tree.
 2. Bottom-up greedy tree partitioning (Kundu & Misra, 1977): at every node cut off the
    heaviest child subtrees until what remains fits. With additive weights this gives the
-   fewest connected parts; the weights are the pieces' minutes plus the walk to the
-   parent, an estimate of the real route.
+   fewest connected parts; the weights are the stops' minutes plus the walk to the
+   parent, an estimate of the real route. Beside it, the stops in Hilbert-curve order
+   are cut into the fewest consecutive connected stretches that fit (route first,
+   cluster second, solved exactly for that order); the construction with fewer parts
+   after step 4 goes on.
 3. Every part is re-timed along its real visiting order; one that does not fit is split
    in two along its own spanning tree, recursively (a single piece always fits).
 4. Neighbouring parts merge while their joint route fits (fewer micro-grids).
@@ -54,11 +57,20 @@ class Partitioner:
     ) -> None:
         self.workload = workload
         self.window = workload.profile.window_minutes + TOLERANCE_MINUTES
-        self.count = len(workload.sites)
+        self.estimate_window = self.window - workload.margin()
+        """The estimate tree partitioning aims at: with a confidence, a typical round's
+        estimate whose finish is within the window with that probability."""
+        self.count = len(workload.stops)
         self.neighbours: list[set[int]] = [set() for _ in range(self.count)]
-        for first, second in borders:
-            self.neighbours[int(first)].add(int(second))
-            self.neighbours[int(second)].add(int(first))
+        borders = np.asarray(borders, dtype=np.intp).reshape(-1, 2)
+        lengths = workload.metres(borders[:, 0], borders[:, 1]) if len(borders) else []
+        self.border_metres: dict[tuple[int, int], float] = {}
+        for (first, second), length in zip(
+            borders.tolist(), np.asarray(lengths).tolist(), strict=True
+        ):
+            self.neighbours[first].add(second)
+            self.neighbours[second].add(first)
+            self.border_metres[min(first, second), max(first, second)] = length
         self.compounds = compounds
         self.previous = previous
         self.rng = np.random.default_rng(seed)
@@ -66,7 +78,11 @@ class Partitioner:
 
     def solve(self) -> list[list[int]]:
         if self.previous is None:
-            groups = self._fresh(list(range(self.count)))
+            nodes = list(range(self.count))
+            groups = min(
+                (self._merge(self._fresh(nodes)), self._merge(self._split(nodes))),
+                key=len,
+            )
             hinted = [False] * len(groups)
         else:
             kept, loose = self._keep_previous()
@@ -89,17 +105,76 @@ class Partitioner:
             fitted.extend(self._fit(group))
         return fitted
 
+    def _split(self, nodes: list[int]) -> list[list[int]]:
+        """Cut the stops, taken in curve order, into the fewest consecutive stretches
+        that each fit the window and are connected (Beasley's route-first,
+        cluster-second split, solved exactly for this order by dynamic programming)."""
+        workload = self.workload
+        order = sorted(nodes, key=lambda node: (workload.curve[node], node))
+        visits = np.array([workload.stops[n].segment is not None for n in order])
+        count = len(order)
+        # Walk along the order between visited stops only.
+        index = np.asarray(order)
+        walk_to = np.zeros(count)
+        visited = np.flatnonzero(visits)
+        walk_to[visited[1:]] = (
+            workload.metres(index[visited[:-1]], index[visited[1:]]) * workload.minutes_per_m
+        )
+        service = workload.minutes[index]
+        households = workload.stop_households[index]
+        best = np.full(count + 1, np.inf)
+        best[0] = 0
+        cut = np.zeros(count + 1, dtype=np.intp)
+        for start in range(count):
+            if not np.isfinite(best[start]):
+                continue
+            parent: dict[int, int] = {}
+            pieces = 0
+            minutes = walk = 0.0
+            doors = 0
+            first_visit = True
+            for end in range(start, count):
+                if visits[end]:
+                    step = 0.0 if first_visit else float(walk_to[end])
+                    minutes += float(service[end]) + step
+                    walk += step
+                    doors += int(households[end])
+                    first_visit = False
+                    if workload.check(minutes, doors, walk) > self.window:
+                        break
+                node = order[end]
+                parent[node] = node
+                pieces += 1
+                for other in self.neighbours[node]:
+                    if other in parent:
+                        a, b = _root(parent, node), _root(parent, other)
+                        if a != b:
+                            parent[a] = b
+                            pieces -= 1
+                if pieces == 1 and best[start] + 1 < best[end + 1]:
+                    best[end + 1] = best[start] + 1
+                    cut[end + 1] = start
+        groups = []
+        end = count
+        while end > 0:
+            start = int(cut[end])
+            groups.append(order[start:end])
+            end = start
+        fitted: list[list[int]] = []
+        for group in reversed(groups):
+            fitted.extend(self._fit(sorted(group)))
+        return fitted
+
     def _spanning_forest(self, nodes: list[int]):
         """Yield (nodes in breadth-first order, parent of each node or -1) per tree."""
         if not nodes:
             return
         local = {node: i for i, node in enumerate(nodes)}
         rows, cols, weights = [], [], []
-        xy = self.workload.xy
         for node in nodes:
             for other in self.neighbours[node]:
                 if other in local and node < other:
-                    length = float(np.hypot(*(xy[node] - xy[other]))) + 1e-6
+                    length = self.border_metres[node, other] + 1e-6
                     same = self._same_compound(node, other)
                     rows.append(local[node])
                     cols.append(local[other])
@@ -119,9 +194,8 @@ class Partitioner:
 
     def _tree_partition(self, order: list[int], parent: dict[int, int]) -> list[list[int]]:
         """Kundu–Misra bottom-up cutting of one tree given in breadth-first order."""
-        xy = self.workload.xy
-        walk = self.workload.profile.walking_minutes_per_m * WALK_OVER_TREE
-        load = {node: float(self.workload.residual_minutes[node]) for node in order}
+        walk = self.workload.minutes_per_m * WALK_OVER_TREE
+        load = {node: float(self.workload.minutes[node]) for node in order}
         children: dict[int, list[int]] = defaultdict(list)
         is_root = {order[0]}
         for node in reversed(order):
@@ -131,7 +205,7 @@ class Partitioner:
                 (
                     (
                         not self._same_compound(kid, node),
-                        load[kid] + walk * float(np.hypot(*(xy[kid] - xy[node]))),
+                        load[kid] + walk * self.border_metres[min(kid, node), max(kid, node)],
                         kid,
                     )
                     for kid in kids
@@ -140,7 +214,7 @@ class Partitioner:
             )
             total = load[node] + sum(weight for _, weight, _ in contributions)
             for _, weight, kid in contributions:
-                if total <= self.window:
+                if total <= self.estimate_window:
                     break
                 total -= weight
                 is_root.add(kid)
@@ -163,7 +237,7 @@ class Partitioner:
         if len(group) == 1 or self._minutes(group) <= self.window:
             return [group]
         ((order, parent),) = self._spanning_forest(group)
-        weight = {node: float(self.workload.residual_minutes[node]) for node in order}
+        weight = {node: float(self.workload.minutes[node]) for node in order}
         for node in reversed(order):
             if parent[node] >= 0:
                 weight[parent[node]] += weight[node]
@@ -232,9 +306,10 @@ class Partitioner:
 
     # -- improvement -------------------------------------------------------------------
 
-    def _merge(self, groups: list[list[int]], hinted: list[bool]) -> list[list[int]]:
+    def _merge(self, groups: list[list[int]], hinted: list[bool] | None = None) -> list[list[int]]:
         """Merge neighbouring groups while the joint route fits (old ones only with new)."""
         groups = [list(group) for group in groups]
+        hinted = hinted or [False] * len(groups)
         minutes = [self._minutes(group) for group in groups]
         merged = True
         while merged:
@@ -245,7 +320,7 @@ class Partitioner:
                     (min(a, b), max(a, b))
                     for node, a in group_of.items()
                     for other in self.neighbours[node]
-                    if (b := group_of[other]) != a and not (hinted[a] and hinted[b])
+                    if (b := group_of.get(other, a)) != a and not (hinted[a] and hinted[b])
                 },
                 key=lambda pair: (minutes[pair[0]] + minutes[pair[1]], pair),
             )
@@ -302,14 +377,14 @@ class Partitioner:
             group_of = {node: index for index, group in enumerate(groups) for node in group}
             for node in sorted(group_of):
                 source = group_of[node]
-                if len(groups[source]) == 1 or self.workload.residual_minutes[node] == 0:
+                if len(groups[source]) == 1 or self.workload.minutes[node] == 0:
                     continue
                 targets = sorted(
                     {group_of[n] for n in self.neighbours[node]} - {source},
                     key=lambda index: (minutes[index], index),
                 )
                 for target in targets[:1]:
-                    if minutes[target] + self.workload.residual_minutes[node] >= minutes[source]:
+                    if minutes[target] + self.workload.minutes[node] >= minutes[source]:
                         continue
                     rest = [n for n in groups[source] if n != node]
                     if len(self._connected_pieces(rest)) != 1:
@@ -409,14 +484,15 @@ class Partitioner:
 
     def _least(self, group: Sequence[int]) -> float:
         """The group's minutes without walking: no route can take less."""
-        return float(self.workload.residual_minutes[list(group)].sum())
+        return float(self.workload.minutes[list(group)].sum())
 
     def _minutes(self, group: Sequence[int], effort: str = "nearest") -> float:
-        """Route minutes, remembered: the improvement steps ask about the same groups
-        again and again."""
+        """Route minutes as held against the window (with a confidence, the minutes the
+        round finishes within with that probability), remembered: the improvement steps
+        ask about the same groups again and again."""
         key = (frozenset(group), effort)
         if key not in self._route_minutes:
-            self._route_minutes[key] = self.workload.route(group, effort).minutes
+            self._route_minutes[key] = self.workload.route(group, effort).check
         return self._route_minutes[key]
 
     def _connected_pieces(self, nodes: list[int]) -> list[list[int]]:
@@ -437,3 +513,11 @@ class Partitioner:
                         stack.append(other)
             pieces.append(sorted(piece))
         return pieces
+
+
+def _root(parent: dict[int, int], node: int) -> int:
+    """The representative of ``node``'s set in a union-find forest (halving paths)."""
+    while parent[node] != node:
+        parent[node] = parent[parent[node]]
+        node = parent[node]
+    return node

@@ -10,7 +10,8 @@ in it within one window. The estimated time of a visit is
     (straight-line metres × detour factor ÷ walking speed).
 
 The defaults are the figures of the issue; a JSON or TOML profile file overrides any
-of them by field name.
+of them by field name. The last five fields say how a real round varies around that
+estimate (see :mod:`finegrid.divide.uncertainty`; figures and sources in docs/divide.md).
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ class Profile:
     walking_speed_m_per_s: float = 1.2
     detour_factor: float = 1.3
     """Walking distance over straight-line distance between entrances."""
+    contact_cv: float = 0.5
+    """Spread of the time at a door where someone is home (coefficient of variation)."""
+    away_share: float = 0.2
+    """Share of households not at home: the worker leaves a notice instead."""
+    away_minutes: float = 0.5
+    """Minutes at a door nobody opens (knock, wait, leave a notice)."""
+    start_delay_minutes: float = 5.0
+    """Mean lateness of a round's start (exponentially distributed)."""
+    walking_speed_cv: float = 0.15
+    """Spread of a worker's walking speed from round to round (coefficient of variation)."""
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -56,6 +67,15 @@ class Profile:
                 raise ProfileError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if self.detour_factor < 1:
             raise ProfileError(f"detour_factor must be ≥ 1, got {self.detour_factor!r}")
+        if self.away_share >= 1:
+            raise ProfileError(f"away_share must be < 1, got {self.away_share!r}")
+        if self.walking_speed_cv >= 0.5:
+            raise ProfileError(f"walking_speed_cv must be < 0.5, got {self.walking_speed_cv!r}")
+        if self.away_share and self.away_minutes > self.contact_minutes:
+            raise ProfileError(
+                f"away_minutes must be ≤ contact_minutes ({self.contact_minutes!r}), "
+                f"got {self.away_minutes!r}"
+            )
 
     @property
     def walking_minutes_per_m(self) -> float:
@@ -99,4 +119,9 @@ def households_measure(max_households: int) -> Profile:
         stairs_floor_minutes=0.0,
         walking_speed_m_per_s=math.inf,
         detour_factor=1.0,
+        contact_cv=0.0,
+        away_share=0.0,
+        away_minutes=0.0,
+        start_delay_minutes=0.0,
+        walking_speed_cv=0.0,
     )

@@ -2,11 +2,13 @@
 
 Every household has a place in its entrance: entrances count their dwellings floor by
 floor from the ground up, so a stretch of an entrance is a half-open range of those
-places (a :class:`Segment`). A building whose whole visit would not fit in the window is
-cut into :class:`Piece` s: whole entrances where they fit, floor ranges of an entrance
-that alone is too big, and dwellings of one floor only when a single floor is too big.
-All pieces but the last become micro-grids of their own; the last one (the building's
-*residual*) is placed with its neighbours by the partitioner.
+places (a :class:`Segment`). An entrance whose whole visit would not fit in the window is
+cut into floor ranges (dwellings of one floor only when a single floor is too big): every
+range but the top one fills a window and becomes a micro-grid of its own (a *full
+piece*). What is left — every other entrance, and the top range of a cut one — is a
+:class:`Stop`: one visit to one entrance, which the partitioner places with its
+neighbours. Stops, not buildings, are what the partitioner packs, so the entrances (单元)
+of one building may go to different workers when that saves a worker.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ import numpy as np
 from finegrid.divide.model import Building, Part
 from finegrid.divide.profile import Profile
 from finegrid.divide.routing import (
-    distance_matrix,
     hilbert_index,
     nearest_neighbour_order,
     two_opt,
 )
+from finegrid.divide.uncertainty import Round, finish_quantile
 
 TOLERANCE_MINUTES = 1e-9
 
@@ -43,10 +45,11 @@ class Segment:
 
 @dataclass(frozen=True)
 class Piece:
-    segments: tuple[Segment, ...]
+    """A floor range of an entrance too big for one visit: a micro-grid of its own."""
+
+    segment: Segment
     households: int
     minutes: float
-    """Contact, entry, floors and the walk between its own entrances."""
 
 
 def spread_households(households: int, entrances: int, floors: int) -> list[list[int]]:
@@ -60,7 +63,8 @@ def spread_households(households: int, entrances: int, floors: int) -> list[list
 
 
 class Site:
-    """One building placed in the local frame, with its households and its pieces."""
+    """One building placed in the local frame, with its households, its full pieces and
+    the segments left for the partitioner (its stops)."""
 
     def __init__(
         self,
@@ -68,6 +72,7 @@ class Site:
         xy: np.ndarray,
         entrance_xy: np.ndarray,
         profile: Profile,
+        confidence: float | None = None,
     ) -> None:
         self.building = building
         self.xy = xy
@@ -76,29 +81,18 @@ class Site:
             building.households, building.entrances, building.floors
         )
         self.profile = profile
-        self.floor_minutes = profile.floor_minutes(building.has_elevator)
-        self.pieces = self._cut() if building.households else []
-
-    @property
-    def residual(self) -> Piece | None:
-        return self.pieces[-1] if self.pieces else None
-
-    def residual_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """Where a visit of the residual piece enters and leaves (first, last entrance)."""
-        if self.residual is None:
-            return self.xy, self.xy
-        segments = self.residual.segments
-        return self.entrance_xy[segments[0].entrance], self.entrance_xy[segments[-1].entrance]
-
-    @property
-    def full_pieces(self) -> list[Piece]:
-        return self.pieces[:-1]
+        self.confidence = confidence
+        full, self.stops = self._cut() if building.households else ([], [])
+        self.full_pieces = [
+            Piece(segment, segment.end - segment.start, self.segment_minutes(segment))
+            for segment in full
+        ]
 
     def least_minutes(self) -> float:
         """Minutes no division can save: every household met, every entrance entered
         once and its top floor reached once; walking is left out."""
         return sum(
-            self._segment_minutes(Segment(entrance, 0, sum(per_floor)))
+            self.segment_minutes(Segment(entrance, 0, sum(per_floor)))
             for entrance, per_floor in enumerate(self.floor_households)
             if sum(per_floor)
         )
@@ -112,159 +106,257 @@ class Site:
                 return floor
         raise IndexError(place)
 
-    def parts(self, piece: Piece, reverse: bool = False) -> list[Part]:
-        segments = reversed(piece.segments) if reverse else piece.segments
-        return [
-            Part(
-                building=self.building.id,
-                entrance=segment.entrance + 1,
-                floors=(
-                    self.floor_of(segment.entrance, segment.start),
-                    self.floor_of(segment.entrance, segment.end - 1),
-                ),
-                households=segment.end - segment.start,
-            )
-            for segment in segments
-        ]
+    def part(self, segment: Segment) -> Part:
+        return Part(
+            building=self.building.id,
+            entrance=segment.entrance + 1,
+            floors=(
+                self.floor_of(segment.entrance, segment.start),
+                self.floor_of(segment.entrance, segment.end - 1),
+            ),
+            households=segment.end - segment.start,
+        )
 
-    def _segment_minutes(self, segment: Segment) -> float:
-        profile = self.profile
+    def segment_minutes(self, segment: Segment, profile: Profile | None = None) -> float:
+        """Entry, floors up to the segment's top and contact (this site's profile unless
+        another is given)."""
+        profile = profile or self.profile
         top = self.floor_of(segment.entrance, segment.end - 1)
         return (
             profile.entry_minutes
-            + self.floor_minutes * (top - 1)
+            + profile.floor_minutes(self.building.has_elevator) * (top - 1)
             + profile.contact_minutes * (segment.end - segment.start)
         )
 
-    def _units(self) -> list[Segment]:
-        profile = self.profile
-        """Whole entrances, or floor ranges of an entrance too big for one visit."""
-        window = profile.window_minutes + TOLERANCE_MINUTES
-        alone: list[Segment] = []
-        units: list[Segment] = []
+    def fits(self, segment: Segment) -> bool:
+        """Whether one visit to ``segment`` alone fits the window (with the profile's
+        confidence, when one is asked for)."""
+        minutes = self.segment_minutes(segment)
+        return (
+            check_minutes(minutes, segment.end - segment.start, 0.0, self.profile, self.confidence)
+            <= self.profile.window_minutes + TOLERANCE_MINUTES
+        )
+
+    def balanced_top(self, below: Segment, top: Segment) -> tuple[Segment, Segment]:
+        """Move the border between the last full range of an entrance and its top range
+        down while that lowers the larger of their minutes: a top left alone then makes
+        two half-full micro-grids rather than a full one and a tiny one."""
+        best = (below, top)
+        worst = max(self.segment_minutes(below), self.segment_minutes(top))
+        for border in range(below.end - 1, below.start, -1):
+            lower = Segment(below.entrance, below.start, border)
+            upper = Segment(top.entrance, border, top.end)
+            minutes = max(self.segment_minutes(lower), self.segment_minutes(upper))
+            if minutes >= worst or not self.fits(upper):
+                break
+            best, worst = (lower, upper), minutes
+        return best
+
+    def _cut(self) -> tuple[list[Segment], list[Segment]]:
+        """Full floor ranges of entrances too big for one visit, and the stops: whole
+        entrances, or the top range of a cut one. A range takes as many households of
+        each floor as still fit, so it fills the window."""
+        full: list[Segment] = []
+        stops: list[Segment] = []
         for entrance, per_floor in enumerate(self.floor_households):
             total = sum(per_floor)
             if total == 0:
                 continue
             whole = Segment(entrance, 0, total)
-            if self._segment_minutes(whole) <= window:
-                units.append(whole)
+            if self.fits(whole):
+                stops.append(whole)
                 continue
             start = place = 0
             for floor, count in enumerate(per_floor, start=1):
                 while count:
-                    room = (
-                        window - profile.entry_minutes - self.floor_minutes * (floor - 1)
-                    ) / profile.contact_minutes - (place - start)
-                    take = min(count, int(room)) if room >= 1 else 0
+                    take = self._most_that_fit(entrance, start, place, count)
                     if take == 0:
                         if place == start:
                             raise DivisionError(
                                 f"building {self.building.id!r}: one dwelling on floor {floor} "
-                                f"takes longer than the {profile.window_minutes:g}-minute window"
+                                f"takes longer than the {self.profile.window_minutes:g}-minute "
+                                "window"
                             )
-                        alone.append(Segment(entrance, start, place))
+                        full.append(Segment(entrance, start, place))
                         start = place
                         continue
                     place += take
                     count -= take
-            units.append(Segment(entrance, start, place))
-        return alone + units
+            stops.append(Segment(entrance, start, place))
+        return full, stops
 
-    def _cut(self) -> list[Piece]:
-        """Pack the units in entrance order into pieces that each fit the window."""
-        window = self.profile.window_minutes + TOLERANCE_MINUTES
-        walk = self.profile.walking_minutes_per_m
-        pieces: list[Piece] = []
-        segments: list[Segment] = []
-        minutes = 0.0
-        for unit in self._units():
-            unit_minutes = self._segment_minutes(unit)
-            step = 0.0
-            if segments:
-                step = walk * float(
-                    np.hypot(
-                        *(self.entrance_xy[unit.entrance] - self.entrance_xy[segments[-1].entrance])
-                    )
-                )
-            if segments and minutes + step + unit_minutes > window:
-                pieces.append(self._piece(segments, minutes))
-                segments, minutes, step = [], 0.0, 0.0
-            segments.append(unit)
-            minutes += step + unit_minutes
-        pieces.append(self._piece(segments, minutes))
-        return pieces
+    def _most_that_fit(self, entrance: int, start: int, place: int, count: int) -> int:
+        """The most of the next ``count`` dwellings (all on one floor) that a range from
+        ``start`` can add and still fit (bisection: fitting only gets harder)."""
+        low, high = 0, count
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.fits(Segment(entrance, start, place + middle)):
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
-    @staticmethod
-    def _piece(segments: list[Segment], minutes: float) -> Piece:
-        households = sum(segment.end - segment.start for segment in segments)
-        return Piece(tuple(segments), households, minutes)
+
+@dataclass(frozen=True)
+class Stop:
+    """One visit the partitioner places: a segment of one site's entrance, or (segment
+    None) a building without households, kept so that its cell links its neighbours."""
+
+    site: int
+    segment: Segment | None
 
 
 @dataclass
 class Route:
-    """A visiting order over sites' residual pieces and its estimated minutes."""
+    """A visiting order over stops and its estimated minutes."""
 
-    sites: list[int]
-    flipped: list[bool]
-    """Per site: its entrances are walked last to first."""
+    stops: list[int]
     minutes: float
+    check: float
+    """What is held against the window: the estimate, or with a confidence the minutes
+    the round finishes within with that probability (a chance constraint)."""
+    households: int = 0
+    walk_minutes: float = 0.0
+
+
+def check_minutes(
+    minutes: float, households: int, walk_minutes: float, profile: Profile, confidence: float | None
+) -> float:
+    """The estimate, or the minutes within which a round of that estimate finishes with
+    probability ``confidence`` under the profile's uncertainty."""
+    if confidence is None:
+        return minutes
+    fixed = minutes - households * profile.contact_minutes - walk_minutes
+    return finish_quantile(Round(households, fixed, walk_minutes), profile, confidence)
+
+
+def default_stops(sites: Sequence[Site]) -> list[Stop]:
+    """Every site's stops, in site order; a site without households is one stop of none."""
+    return [
+        Stop(index, segment) for index, site in enumerate(sites) for segment in site.stops or [None]
+    ]
+
+
+def stop_positions(sites: Sequence[Site], stops: Sequence[Stop]) -> np.ndarray:
+    """Where each stop is visited: its entrance (a building without households: its site)."""
+    return np.array(
+        [
+            sites[stop.site].xy
+            if stop.segment is None
+            else sites[stop.site].entrance_xy[stop.segment.entrance]
+            for stop in stops
+        ]
+    ).reshape(-1, 2)
 
 
 class Workload:
-    """Door-to-door minutes of sets of sites under one profile."""
+    """Door-to-door minutes of sets of stops under one profile.
 
-    def __init__(self, sites: Sequence[Site], profile: Profile) -> None:
+    Walking follows ``network_metres`` (stop to stop, e.g. shortest paths on a street
+    network, :mod:`finegrid.divide.network`) when given, else straight lines × the
+    profile's detour factor."""
+
+    def __init__(
+        self,
+        sites: Sequence[Site],
+        profile: Profile,
+        stops: Sequence[Stop] | None = None,
+        network_metres: np.ndarray | None = None,
+        confidence: float | None = None,
+        curve: np.ndarray | None = None,
+    ) -> None:
+        """``curve`` orders the stops for routes along a curve (by default their Hilbert
+        index over their own bounding box)."""
         self.sites = sites
         self.profile = profile
-        self.xy = np.array([site.xy for site in sites]).reshape(-1, 2)
-        self.residual_minutes = np.array(
-            [site.residual.minutes if site.residual else 0.0 for site in sites]
+        self.confidence = confidence
+        self.stops = list(stops) if stops is not None else default_stops(sites)
+        self.site_of = np.array([stop.site for stop in self.stops], dtype=np.intp)
+        self.xy = stop_positions(sites, self.stops)
+        self.minutes = np.array(
+            [
+                0.0
+                if stop.segment is None
+                else sites[stop.site].segment_minutes(stop.segment, profile)
+                for stop in self.stops
+            ]
         )
-        self.curve = hilbert_index(self.xy) if len(sites) else np.zeros(0, dtype=np.int64)
-        ends = [site.residual_ends() for site in sites]
-        self.first_xy = np.array([first for first, _ in ends]).reshape(-1, 2)
-        self.last_xy = np.array([last for _, last in ends]).reshape(-1, 2)
+        self.stop_households = np.array(
+            [
+                0 if stop.segment is None else stop.segment.end - stop.segment.start
+                for stop in self.stops
+            ],
+            dtype=np.int64,
+        )
+        self.network_metres = network_metres
+        self.minutes_per_m = (
+            profile.walking_minutes_per_m
+            if network_metres is None
+            else profile.walking_minutes_per_m / profile.detour_factor
+        )
+        if curve is not None:
+            self.curve = np.asarray(curve, dtype=np.int64)
+        else:
+            self.curve = hilbert_index(self.xy) if len(self.stops) else np.zeros(0, dtype=np.int64)
+
+    def retimed(self, profile: Profile) -> Workload:
+        """The same stops timed under another profile."""
+        return Workload(self.sites, profile, self.stops, self.network_metres)
+
+    def margin(self) -> float:
+        """How far below the window a typical full round's estimate must stay to meet
+        the confidence (0 without one): half its time at doors, a fifth walking."""
+        window = self.profile.window_minutes
+        households = round(0.5 * window / self.profile.contact_minutes)
+        return self.check(window, households, 0.2 * window) - window
+
+    def check(self, minutes: float, households: int, walk_minutes: float) -> float:
+        return check_minutes(minutes, households, walk_minutes, self.profile, self.confidence)
+
+    def stops_of(self, sites: Sequence[int]) -> list[int]:
+        """Indices of the stops of ``sites``."""
+        return np.flatnonzero(np.isin(self.site_of, list(sites))).tolist()
 
     def households(self, members: Sequence[int]) -> int:
-        """Households of the residual pieces of ``members``."""
-        return sum(self.sites[n].residual.households for n in members if self.sites[n].residual)
+        return int(self.stop_households[list(members)].sum())
+
+    def metres(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Walking metres (before the detour factor, for straight lines) from stops
+        ``first`` to stops ``second``, pairwise."""
+        if self.network_metres is not None:
+            return self.network_metres[first, second]
+        return np.hypot(*(self.xy[first] - self.xy[second]).T)
 
     def route(self, members: Sequence[int], effort: str = "best") -> Route:
-        """Visit the residual pieces of ``members``: sites in walking order, each
-        building's entrances walked from the end nearer the previous building.
+        """Visit the stops of ``members`` in walking order.
 
         ``effort`` is "curve" (Hilbert order, for the many checks of rebalancing),
-        "nearest" (nearest-neighbour, for the checks that decide the count) or "best"
-        (the shortest of those and 2-opt, for the routes handed out): a handed-out route
-        is never longer than any check it passed."""
-        visited = [index for index in members if self.sites[index].residual is not None]
+        "nearest" (the shorter of that and nearest-neighbour, for the checks that decide
+        the count) or "best" (the shortest of those and 2-opt, for the routes handed
+        out): a handed-out route is never longer than any check it passed."""
+        visited = [index for index in members if self.stops[index].segment is not None]
         if not visited:
-            return Route([], [], 0.0)
+            return Route([], 0.0, 0.0)
         curve = [visited[i] for i in np.argsort(self.curve[visited], kind="stable")]
         if effort == "curve" or len(visited) <= 2:
-            return self._along(curve)
-        points = self.xy[visited]
-        distances = distance_matrix(points)
-        order = nearest_neighbour_order(points, distances)
-        nearest = self._along([visited[i] for i in order])
+            return self.along(curve)
+        index = np.asarray(visited)
+        distances = self.metres(index[:, None], index[None, :])
+        order = nearest_neighbour_order(self.xy[index], distances)
+        along_curve = self.along(curve)
+        nearest = min(
+            (along_curve, self.along([visited[i] for i in order])), key=lambda r: r.minutes
+        )
         if effort == "nearest":
             return nearest
-        improved = self._along([visited[i] for i in two_opt(distances, order)])
-        return min((self._along(curve), nearest, improved), key=lambda route: route.minutes)
+        improved = self.along([visited[i] for i in two_opt(distances, order)])
+        return min((nearest, improved), key=lambda route: route.minutes)
 
-    def _along(self, order: list[int]) -> Route:
-        """Time along ``order``; a building is entered at whichever end entrance is nearer
-        the previous building."""
+    def along(self, order: list[int]) -> Route:
+        """The route visiting the stops of ``order`` in that order."""
         index = np.asarray(order)
-        first, last = self.first_xy[index], self.last_xy[index]
-        flip = np.zeros(len(index), dtype=bool)
-        before = self.xy[index[:-1]]
-        flip[1:] = np.hypot(*(last[1:] - before).T) < np.hypot(*(first[1:] - before).T)
-        entry = np.where(flip[:, None], last, first)
-        leave = np.where(flip[:, None], first, last)
-        walk_m = float(np.hypot(*(entry[1:] - leave[:-1]).T).sum())
-        minutes = float(self.residual_minutes[index].sum())
-        return Route(
-            list(order), flip.tolist(), minutes + walk_m * self.profile.walking_minutes_per_m
-        )
+        walk = float(self.metres(index[:-1], index[1:]).sum()) * self.minutes_per_m
+        minutes = float(self.minutes[index].sum()) + walk
+        households = int(self.stop_households[index].sum())
+        return Route(list(order), minutes, self.check(minutes, households, walk), households, walk)

@@ -9,8 +9,10 @@ from django.db import transaction
 from finegrid import bulk, identity
 from finegrid.accounts import audit
 from finegrid.accounts.models import AuditAction
-from finegrid.accounts.scope import covers, scope_paths
+from finegrid.accounts.queries import get_user
+from finegrid.accounts.scope import covers, require, require_place
 from finegrid.errors import Conflict, InvalidInput
+from finegrid.org import queries
 from finegrid.org.models import (
     MIRRORS,
     ORG_KIND_FOR_GRID,
@@ -23,8 +25,9 @@ from finegrid.org.models import (
     WorkerRole,
 )
 from finegrid.people import protect
+from finegrid.people import queries as people
 from finegrid.people.models import Person
-from finegrid.territory.actions import require, require_scope
+from finegrid.territory import queries as territory
 from finegrid.territory.models import Grid, GridKind
 
 # What a party organization is called after its grid: 五洞桥社区党委, 五洞桥社区第1网格党支部,
@@ -47,11 +50,11 @@ def default_org_name(grid: Grid, kind: str) -> str:
 
 @transaction.atomic
 def do_create_party_org(
-    actor, grid: Grid, *, name: str = "", founded: dt.date | None = None
+    actor, grid: Grid | int | str, *, name: str = "", founded: dt.date | None = None
 ) -> PartyOrg:
     """Set up the party organization of a grid, under its parent grid's organization."""
-    require(actor, "org.add_partyorg")
-    require_scope(actor, grid, f"grid {grid.code}")
+    grid = territory.get_grid(actor, grid)
+    require_place(actor, "add", PartyOrg, grid.path, f"no grid {grid.code}")
     kind = ORG_KIND_FOR_GRID[grid.kind]
     if PartyOrg.objects.filter(grid=grid).exists():
         raise Conflict(f"grid {grid.code}: already has a party organization")
@@ -77,12 +80,16 @@ def do_create_party_org(
 
 
 @transaction.atomic
-def do_add_member(actor, org: PartyOrg, person: Person, role: str = MemberRole.MEMBER):
+def do_add_member(
+    actor, org: PartyOrg | int, person: Person | int, role: str = MemberRole.MEMBER
+) -> PartyMembership:
     """Add a party member to an organization: a person flagged 党员 who lives in the
     organization's grid (a dedicated-grid organization takes members from its community)."""
-    require(actor, "org.add_partymembership")
-    require_scope(actor, org, f"party organization {org.pk}")
-    require_scope(actor, person, f"person {person.pk}")
+    org = queries.get_party_org(actor, org)
+    require_place(
+        actor, "add", PartyMembership, org.path, f"no party organization with id {org.pk}"
+    )
+    person = people.get_person(actor, person)
     if role not in MemberRole.values:
         raise InvalidInput(f"role: {role!r} is not one of {', '.join(MemberRole.values)}")
     if not person.party_member:
@@ -100,19 +107,22 @@ def do_add_member(actor, org: PartyOrg, person: Person, role: str = MemberRole.M
 @transaction.atomic
 def do_assign_worker(
     actor,
-    grid: Grid,
+    grid: Grid | int | str,
     *,
     role: str,
     name: str = "",
     phone: str = "",
-    person: Person | None = None,
+    person: Person | int | None = None,
     user=None,
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> Worker:
-    """Assign a worker to a grid of the kind their role serves."""
-    require(actor, "org.add_worker")
-    require_scope(actor, grid, f"grid {grid.code}")
+    """Assign a worker to a grid of the kind their role serves; ``person`` is the registered
+    resident who serves, ``user`` their login."""
+    grid = territory.get_grid(actor, grid)
+    require_place(actor, "add", Worker, grid.path, f"no grid {grid.code}")
+    if user is not None:
+        user = get_user(actor, getattr(user, "username", user))
     problems = []
     if role not in WorkerRole.values:
         raise InvalidInput(f"role: {role!r} is not one of {', '.join(WorkerRole.values)}")
@@ -122,7 +132,7 @@ def do_assign_worker(
             f"not a {grid.get_kind_display()}"
         )
     if person is not None:
-        require_scope(actor, person, f"person {person.pk}")
+        person = people.get_person(actor, person)
         name = name or person.name
     name, phone, found = _checked_contact(name, phone)
     problems.extend(found)
@@ -162,11 +172,10 @@ def _checked_contact(name: str, phone: str) -> tuple[str, str, list[str]]:
 
 @transaction.atomic
 def do_update_worker(
-    actor, worker: Worker, *, name: str | None = None, phone: str | None = None
+    actor, worker: Worker | int, *, name: str | None = None, phone: str | None = None
 ) -> Worker:
     """Correct a worker's name or work phone (``phone=""`` removes it)."""
-    require(actor, "org.change_worker")
-    require_scope(actor, worker, f"worker {worker.pk}")
+    worker = queries.get_worker(actor, worker, "change")
     current_phone = protect.decrypt(worker.phone_enc)
     name, new_phone, problems = _checked_contact(
         worker.name if name is None else name, current_phone if phone is None else phone
@@ -194,10 +203,9 @@ def sealed_phone(phone: str) -> dict:
 
 
 @transaction.atomic
-def do_end_worker(actor, worker: Worker, end: dt.date | None = None) -> Worker:
+def do_end_worker(actor, worker: Worker | int, end: dt.date | None = None) -> Worker:
     """End an assignment (the history stays)."""
-    require(actor, "org.change_worker")
-    require_scope(actor, worker, f"worker {worker.pk}")
+    worker = queries.get_worker(actor, worker, "change")
     end = end or dt.date.today()
     if end < worker.start:
         raise InvalidInput("end: is before the assignment's start")
@@ -234,6 +242,10 @@ def do_enroll_members(actor, enrolments: list[tuple[PartyOrg, Person, str]]) -> 
     """Add many members at once (a party roster): each enrolment follows the rules of
     ``do_add_member``; all are checked first, and nothing is written if any breaks one."""
     require(actor, "org.add_partymembership")
+    orgs = queries.party_orgs(actor).filter(pk__in={org.pk for org, _, _ in enrolments})
+    persons = people.persons(actor).filter(pk__in={person.pk for _, person, _ in enrolments})
+    reachable = set(orgs.values_list("pk", flat=True))
+    known = set(persons.values_list("pk", flat=True))
     taken = set(
         PartyMembership.objects.filter(org__in={org.pk for org, _, _ in enrolments}).values_list(
             "org_id", "person_id"
@@ -243,8 +255,10 @@ def do_enroll_members(actor, enrolments: list[tuple[PartyOrg, Person, str]]) -> 
     for number, (org, person, role) in enumerate(enrolments, start=1):
         where = f"enrolment {number} ({person.name} → {org.name})"
         area = org.grid.community.path if org.kind == PartyOrgKind.DEDICATED_ORG else org.path
-        if actor is not None and not (covers(scope_paths(actor), org.path)):
+        if org.pk not in reachable:
             problems.append(f"{where}: no party organization {org.pk}")
+        elif person.pk not in known:
+            problems.append(f"{where}: no person {person.pk}")
         elif not person.party_member:
             problems.append(f"{where}: {person.name} is not registered as a party member (党员)")
         elif not covers((area,), person.path):
@@ -268,11 +282,10 @@ def do_enroll_members(actor, enrolments: list[tuple[PartyOrg, Person, str]]) -> 
 
 @transaction.atomic
 def do_update_party_org(
-    actor, org: PartyOrg, *, name: str | None = None, founded: dt.date | None = None
+    actor, org: PartyOrg | int, *, name: str | None = None, founded: dt.date | None = None
 ) -> PartyOrg:
     """Rename an organization or record its founding date; its place mirrors its grid."""
-    require(actor, "org.change_partyorg")
-    require_scope(actor, org, f"party organization {org.pk}")
+    org = queries.get_party_org(actor, org, "change")
     before = audit.snapshot(org)
     if name is not None:
         if not name.strip() or len(name) > 100:

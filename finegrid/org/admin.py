@@ -18,7 +18,7 @@ class GridCodeForm(ActionForm):
     grid_code = forms.CharField(label=_("网格编码"))
 
     def grid(self, data):
-        return get_grid(self.actor, code=data["grid_code"].strip())
+        return get_grid(self.actor, data["grid_code"].strip())
 
 
 class PartyOrgAddForm(GridCodeForm):

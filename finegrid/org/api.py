@@ -18,7 +18,6 @@ from finegrid.org.schemas import (
     WorkerOut,
     WorkerPatch,
 )
-from finegrid.people import queries as people
 from finegrid.territory import queries as territory
 
 router = Router(tags=["org"])
@@ -30,7 +29,7 @@ class UnderGrid(Schema):
 
 def _under(request, queryset, filters: UnderGrid):
     if filters.grid:
-        grid = territory.get_grid(actor(request), code=filters.grid)
+        grid = territory.get_grid(actor(request), filters.grid)
         queryset = queryset.filter(path_q((grid.path,)))
     return queryset
 
@@ -49,24 +48,21 @@ def get_party_org(request, org_id: PathId):
 @router.post("/party-orgs", response={201: PartyOrgOut, **WRITE_ERRORS})
 def create_party_org(request, payload: PartyOrgIn):
     """Set up a grid's party organization, under that of the grid's parent."""
-    grid = territory.get_grid(actor(request), code=payload.grid)
     org = actions.do_create_party_org(
-        actor(request), grid, name=payload.name, founded=payload.founded
+        actor(request), payload.grid, name=payload.name, founded=payload.founded
     )
     return Status(201, org)
 
 
 @router.patch("/party-orgs/{org_id}", response={200: PartyOrgOut, **WRITE_ERRORS})
 def update_party_org(request, org_id: PathId, payload: PartyOrgPatch):
-    org = queries.get_party_org(actor(request), org_id)
-    return actions.do_update_party_org(actor(request), org, **payload.dict(exclude_unset=True))
+    return actions.do_update_party_org(actor(request), org_id, **payload.dict(exclude_unset=True))
 
 
 @router.post("/party-orgs/{org_id}/members", response={201: MembershipOut, **WRITE_ERRORS})
 def add_member(request, org_id: PathId, payload: MembershipIn):
-    org = queries.get_party_org(actor(request), org_id)
-    person = people.get_person(actor(request), payload.person)
-    return Status(201, actions.do_add_member(actor(request), org, person, payload.role))
+    membership = actions.do_add_member(actor(request), org_id, payload.person, payload.role)
+    return Status(201, membership)
 
 
 class WorkerFilters(UnderGrid):
@@ -93,23 +89,19 @@ def get_worker(request, worker_id: PathId):
 @router.post("/workers", response={201: WorkerOut, **WRITE_ERRORS})
 def assign_worker(request, payload: WorkerIn):
     values = payload.dict()
-    grid = territory.get_grid(actor(request), code=values.pop("grid"))
-    person_id = values.pop("person")
-    person = people.get_person(actor(request), person_id) if person_id else None
-    return Status(201, actions.do_assign_worker(actor(request), grid, person=person, **values))
+    grid = values.pop("grid")
+    return Status(201, actions.do_assign_worker(actor(request), grid, **values))
 
 
 @router.patch("/workers/{worker_id}", response={200: WorkerOut, **WRITE_ERRORS})
 def update_worker(request, worker_id: PathId, payload: WorkerPatch):
     """Correct a worker's name or work phone; reassigning means ending and assigning."""
-    worker = queries.get_worker(actor(request), worker_id)
-    return actions.do_update_worker(actor(request), worker, **payload.dict(exclude_unset=True))
+    return actions.do_update_worker(actor(request), worker_id, **payload.dict(exclude_unset=True))
 
 
 @router.post("/workers/{worker_id}/end", response={200: WorkerOut, **WRITE_ERRORS})
 def end_worker(request, worker_id: PathId, payload: WorkerEndIn):
-    worker = queries.get_worker(actor(request), worker_id)
-    return actions.do_end_worker(actor(request), worker, payload.end)
+    return actions.do_end_worker(actor(request), worker_id, payload.end)
 
 
 class CoverageQuery(Schema):

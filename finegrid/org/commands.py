@@ -6,7 +6,7 @@ import argparse
 import json
 
 from finegrid.cli import setup_django
-from finegrid.commandtools import domain_errors
+from finegrid.commandtools import domain_errors, operator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,10 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_party_org(args: argparse.Namespace) -> int:
     setup_django()
     from finegrid.org.actions import do_create_party_org
-    from finegrid.territory.queries import get_grid
 
     with domain_errors():
-        org = do_create_party_org(None, get_grid(None, code=args.grid), name=args.name)
+        org = do_create_party_org(operator(), args.grid, name=args.name)
     print(f"created {org.name} ({org.get_kind_display()}) on {org.grid.code}")
     return 0
 
@@ -52,18 +51,15 @@ def run_party_org(args: argparse.Namespace) -> int:
 def run_assign(args: argparse.Namespace) -> int:
     setup_django()
     from finegrid.org.actions import do_assign_worker
-    from finegrid.people.queries import get_person
-    from finegrid.territory.queries import get_grid
 
     with domain_errors():
-        person = get_person(None, args.person) if args.person else None
         worker = do_assign_worker(
-            None,
-            get_grid(None, code=args.grid),
+            operator(),
+            args.grid,
             role=args.role,
             name=args.name,
             phone=args.phone,
-            person=person,
+            person=args.person,
         )
     print(f"assigned {worker.name} as {worker.get_role_display()} of {worker.grid.code}")
     return 0
@@ -74,8 +70,9 @@ def run_coverage(args: argparse.Namespace) -> int:
     from finegrid.org.queries import coverage
     from finegrid.territory.queries import get_node
 
+    actor = operator()
     with domain_errors():
-        report = coverage(None, get_node(None, args.area))
+        report = coverage(actor, get_node(actor, args.area))
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return 0

@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
-from finegrid.accounts.scope import covers, path_q
-from finegrid.errors import one_or_not_found
+from finegrid.accounts.scope import access, by_key, covers, path_q, require
 from finegrid.org.models import PartyOrg, Worker, WorkerRole
 from finegrid.people.models import Household
 from finegrid.territory import queries as territory
-from finegrid.territory.actions import require
 from finegrid.territory.models import AdminArea, Grid, GridKind
 
 # Households a general grid should hold (the national standard), and the length of a
@@ -22,22 +20,34 @@ GENERAL_GRID_HOUSEHOLDS = (300, 500)
 GENERAL_PATH_LENGTH = 41
 
 
-def party_orgs(user) -> QuerySet[PartyOrg]:
-    queryset = PartyOrg.objects.select_related("grid", "parent")
-    return queryset if user is None else queryset.restrict(user)
+def party_orgs(user, action: str = "view") -> QuerySet[PartyOrg]:
+    return PartyOrg.objects.select_related("grid", "parent").restrict(user, action)
 
 
-def workers(user) -> QuerySet[Worker]:
+def workers(user, action: str = "view") -> QuerySet[Worker]:
+    return Worker.objects.select_related("grid", "person").restrict(user, action)
+
+
+def get_party_org(user, ref: PartyOrg | int, action: str = "view") -> PartyOrg:
+    key = by_key(ref)
+    queryset = PartyOrg.objects.select_related("grid__community", "parent")
+    return access(user, action, queryset, f"no party organization with id {key['pk']}", **key)
+
+
+def get_worker(user, ref: Worker | int, action: str = "view") -> Worker:
+    key = by_key(ref)
     queryset = Worker.objects.select_related("grid", "person")
-    return queryset if user is None else queryset.restrict(user)
+    return access(user, action, queryset, f"no worker with id {key['pk']}", **key)
 
 
-def get_party_org(user, pk: int) -> PartyOrg:
-    return one_or_not_found(party_orgs(user), f"no party organization with id {pk}", pk=pk)
-
-
-def get_worker(user, pk: int) -> Worker:
-    return one_or_not_found(workers(user), f"no worker with id {pk}", pk=pk)
+def serving(household: Household) -> QuerySet[Worker]:
+    """The workers serving a household now: its micro-grid's and general grid's. Their
+    work phones are public contacts of their posts, which the household may reach
+    (unlike personal data); the household itself is the reader's, checked by its caller."""
+    grid = household.dwelling.grid
+    if grid is None:
+        return Worker.objects.none()
+    return Worker.objects.active().filter(grid__in=[grid.pk, grid.parent_id]).order_by("role")
 
 
 @dataclass

@@ -15,41 +15,33 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from finegrid import bulk, identity
+from finegrid import bulk, identity, killpoint
 from finegrid.accounts import audit
-from finegrid.accounts.actions import follow_home
-from finegrid.accounts.models import AuditAction
-from finegrid.accounts.roles import Role
-from finegrid.accounts.scope import in_scope
-from finegrid.errors import Conflict, InvalidInput, NotFound
-from finegrid.people import protect, roster
+from finegrid.accounts.models import AuditAction, AuditEntry
+from finegrid.accounts.queries import get_user
+from finegrid.accounts.scope import path_q, require, require_place
+from finegrid.errors import Conflict, InvalidInput
+from finegrid.people import protect, queries, roster
 from finegrid.people.checks import check_identity
 from finegrid.people.models import (
     PLAIN_FLAGS,
     Household,
-    HouseholdMove,
     Person,
     Relation,
     ResidenceType,
     SensitiveFlag,
+    seal_birth_date,
 )
-from finegrid.territory.actions import require, require_scope
-from finegrid.territory.models import (
-    AdminArea,
-    AreaLevel,
-    Building,
-    Dwelling,
-    DwellingUse,
-    Entrance,
-)
+from finegrid.territory import placement
+from finegrid.territory import queries as territory
+from finegrid.territory.models import AdminArea, Building, Dwelling, DwellingUse, Entrance
 
 UNMASK_PERMISSION = "people.unmask_person"
 # A person's plain stored fields, and the sealed ones that stand for the protected values.
-PERSON_FIELDS = ("name", "sex", "birth_date", "relation", "residence_type", "tags", *PLAIN_FLAGS)
+PERSON_FIELDS = ("name", "sex", "birth_year", "relation", "residence_type", "tags", *PLAIN_FLAGS)
 SEALED_FIELDS = (
     "id_number_enc",
     "id_number_hash",
@@ -58,6 +50,7 @@ SEALED_FIELDS = (
     "phone_hash",
     "phone_masked",
     "sensitive_enc",
+    "birth_date_enc",
 )
 PERSON_EDITABLE = (
     "name",
@@ -77,11 +70,17 @@ PERSON_EDITABLE = (
 
 
 def sealed(
-    id_number: str, phone: str, sensitive_flags: list[str], id_hash: str | None = None
+    id_number: str,
+    phone: str,
+    sensitive_flags: list[str],
+    birth_date: dt.date | None,
+    id_hash: str | None = None,
 ) -> dict:
     """The stored form of a person's protected fields (the keys of SEALED_FIELDS);
-    ``id_hash`` spares recomputing a lookup hash the caller already has."""
+    ``id_hash`` spares recomputing a lookup hash the caller already has. The birth
+    year, kept in clear, is among the plain fields."""
     return {
+        "birth_date_enc": seal_birth_date(birth_date)["birth_date_enc"],
         "id_number_enc": protect.encrypt(id_number),
         "id_number_hash": protect.lookup_hash("id", id_number) if id_hash is None else id_hash,
         "id_number_masked": identity.mask_id_number(id_number) if id_number else "",
@@ -96,9 +95,12 @@ def sensitive_flags_of(person: Person) -> list[str]:
     return json.loads(protect.decrypt(person.sensitive_enc) or "[]")
 
 
-def _unchanged_secrets(person: Person, id_number: str, phone: str, flags: list[str]) -> bool:
+def _unchanged_secrets(
+    person: Person, id_number: str, phone: str, flags: list[str], birth_date: dt.date | None
+) -> bool:
     return (
-        person.id_number_hash == protect.lookup_hash("id", id_number)
+        person.birth_date == birth_date
+        and person.id_number_hash == protect.lookup_hash("id", id_number)
         and person.phone_hash == protect.lookup_hash("phone", phone)
         and sensitive_flags_of(person) == sorted(flags)
     )
@@ -143,13 +145,13 @@ def check_person(values: dict, today: dt.date | None = None) -> tuple[dict, list
     fields = {
         "name": name,
         "sex": checked["sex"],
-        "birth_date": checked["birth_date"],
+        "birth_year": checked["birth_date"].year if checked["birth_date"] else None,
         "relation": relation,
         "residence_type": residence,
         "tags": tags,
         **{flag: bool(values.get(flag, False)) for flag in PLAIN_FLAGS},
     }
-    secrets = (checked["id_number"], checked["phone"], sorted(set(flags)))
+    secrets = (checked["id_number"], checked["phone"], sorted(set(flags)), checked["birth_date"])
     return {"fields": fields, "secrets": secrets}, problems
 
 
@@ -163,26 +165,26 @@ def _require_secret_rights(actor, values: dict) -> None:
     """Writing an ID number, phone or sensitive flag blind is fine, but it needs the
     right to see it (a grid worker registers names; staff add the rest)."""
     given = {name for name in ("id_number", "phone", "sensitive_flags") if values.get(name)}
-    if given and actor is not None and not actor.has_perm(UNMASK_PERMISSION):
+    if given and not actor.has_perm(UNMASK_PERMISSION):
         raise PermissionDenied("your role may not change ID numbers, phones or sensitive flags")
 
 
 @transaction.atomic
-def do_add_person(actor, household: Household, **values) -> Person:
-    require(actor, "people.add_person")
-    require_scope(actor, household, f"household {household.pk}")
+def do_add_person(actor, household: Household | int, **values) -> Person:
+    household = queries.get_household(actor, household)
+    require_place(actor, "add", Person, household.path, f"no household with id {household.pk}")
     _require_secret_rights(actor, values)
     checked, problems = check_person(values)
     if problems:
         raise InvalidInput(problems)
-    id_number, phone, flags = checked["secrets"]
+    id_number, phone, flags, birth_date = checked["secrets"]
     if _id_taken(protect.lookup_hash("id", id_number)):
         raise Conflict("id_number: this ID number is already registered")
     person = Person(
         household=household,
-        path=household.path,
+        **placement.in_household(household),
         **checked["fields"],
-        **sealed(id_number, phone, flags),
+        **sealed(id_number, phone, flags, birth_date),
     )
     person.save()
     if person.relation == Relation.HEAD and household.head_id is None:
@@ -193,16 +195,16 @@ def do_add_person(actor, household: Household, **values) -> Person:
 
 
 @transaction.atomic
-def do_update_person(actor, person: Person, **changes) -> Person:
-    require(actor, "people.change_person")
-    require_scope(actor, person, f"person {person.pk}")
+def do_update_person(actor, person: Person | int, **changes) -> Person:
+    person = queries.get_person(actor, person, "change")
     unknown = sorted(set(changes) - set(PERSON_EDITABLE))
     if unknown:
         raise InvalidInput([f"{name}: cannot be changed here" for name in unknown])
     secret_changes = {"id_number", "phone", "sensitive_flags"} & set(changes)
     _require_secret_rights(actor, dict.fromkeys(secret_changes, True))
     current = {
-        **{name: getattr(person, name) for name in PERSON_FIELDS},
+        **{name: getattr(person, name) for name in PERSON_FIELDS if name != "birth_year"},
+        "birth_date": person.birth_date,
         "id_number": protect.decrypt(person.id_number_enc),
         "phone": protect.decrypt(person.phone_enc),
         "sensitive_flags": sensitive_flags_of(person),
@@ -213,29 +215,28 @@ def do_update_person(actor, person: Person, **changes) -> Person:
     checked, problems = check_person({**current, **changes})
     if problems:
         raise InvalidInput(problems)
-    id_number, phone, flags = checked["secrets"]
+    id_number, phone, flags, birth_date = checked["secrets"]
     if _id_taken(protect.lookup_hash("id", id_number), except_pk=person.pk):
         raise Conflict("id_number: this ID number is already registered")
     before = audit.snapshot(person)
     for name, value in checked["fields"].items():
         setattr(person, name, value)
-    if not _unchanged_secrets(person, id_number, phone, flags):
-        for name, value in sealed(id_number, phone, flags).items():
+    resealed = not _unchanged_secrets(person, id_number, phone, flags, birth_date)
+    if resealed:
+        for name, value in sealed(id_number, phone, flags, birth_date).items():
             setattr(person, name, value)
     after = audit.snapshot(person)
-    if after != before or secret_changes:
+    if after != before or secret_changes or resealed:
         person.save()
         audit.record(actor, AuditAction.UPDATE, person, before=before, after=after)
     return person
 
 
 @transaction.atomic
-def do_unmask_person(actor, person: Person, reason: str) -> dict:
+def do_unmask_person(actor, person: Person | int, reason: str) -> dict:
     """A person's ID number, phone and sensitive flags in clear, for one stated reason.
     Every call is written to the audit log (who, whom, why), never the values."""
-    if actor is not None and not actor.has_perm(UNMASK_PERMISSION):
-        raise PermissionDenied("your role may not see personal data unmasked")
-    require_scope(actor, person, f"person {person.pk}")
+    person = queries.get_person(actor, person, "unmask")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise InvalidInput("reason: say why you need to see this person's data")
@@ -254,50 +255,26 @@ def do_unmask_person(actor, person: Person, reason: str) -> dict:
 # --- Households ----------------------------------------------------------------------------------
 
 
-def follow_dwellings(community: AdminArea) -> None:
-    """Give the households and persons of a community their dwelling's path again, after
-    dwellings moved between grids (two set-based updates, however many moved)."""
-    Household.objects.filter(community=community).exclude(path=F("dwelling__path")).update(
-        path=Subquery(Dwelling.objects.filter(pk=OuterRef("dwelling_id")).values("path")[:1])
-    )
-    Person.objects.filter(household__community=community).exclude(path=F("household__path")).update(
-        path=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("path")[:1])
-    )
-
-
 @transaction.atomic
-def do_move_household(actor, household: Household, to_dwelling: Dwelling) -> Household:
+def do_move_household(actor, household: Household | int, to_dwelling: Dwelling | int) -> Household:
     """Move a household (with its members) to another dwelling, keeping the history."""
-    require(actor, "people.change_household")
-    require_scope(actor, household, f"household {household.pk}")
-    require_scope(actor, to_dwelling, f"dwelling {to_dwelling.pk}")
+    household = queries.get_household(actor, household, "change")
+    to_dwelling = territory.get_dwelling(actor, to_dwelling)
+    require_place(
+        actor, "change", Household, to_dwelling.path, f"no dwelling with id {to_dwelling.pk}"
+    )
     if Household.objects.filter(dwelling=to_dwelling).exists():
         raise Conflict(f"dwelling: {to_dwelling} already has a household")
-    before = audit.snapshot(household)
-    HouseholdMove.objects.create(
-        household=household,
-        from_dwelling=household.dwelling,
-        to_dwelling=to_dwelling,
-        path=to_dwelling.path,
-    )
-    household.dwelling = to_dwelling
-    household.community = to_dwelling.building.community
-    household.path = to_dwelling.path
-    household.save()
-    household.members.update(path=to_dwelling.path)
-    audit.record(actor, AuditAction.UPDATE, household, before=before, reason="moved")
-    home = to_dwelling.grid or household.community
-    for member in household.members.filter(user__role=Role.RESIDENT).select_related("user"):
-        follow_home(actor, member.user, home)
+    placement.move_household(actor, household, to_dwelling)
     return household
 
 
 @transaction.atomic
-def do_set_head(actor, household: Household, person: Person) -> Household:
+def do_set_head(actor, household: Household | int, person: Person | int) -> Household:
     """Make one of a household's members its head (户主); the old head becomes 其他 until
     their relation is corrected, the new one 户主."""
-    require(actor, "people.change_household")
-    require_scope(actor, household, f"household {household.pk}")
+    household = queries.get_household(actor, household, "change")
+    person = queries.get_person(actor, person)
     if person.household_id != household.pk:
         raise InvalidInput(f"head: {person.name} is not a member of this household")
     if household.head_id == person.pk:
@@ -328,24 +305,55 @@ class RosterReport:
     )
 
 
-def _community_for(actor, code: str) -> AdminArea:
-    community = AdminArea.objects.filter(
-        code=code.ljust(12, "0"), level=AreaLevel.COMMUNITY
-    ).first()
-    if community is None or (actor is not None and not in_scope(actor, community.path)):
-        raise NotFound(f"no community {code}")
-    return community
-
-
 def _match(members: list[Person], row: roster.RosterRow) -> Person | None:
     """The registered member a roster row speaks of: same ID number, or else a member of
-    the same name registered without one (the row then adds the ID number)."""
+    the same name registered without one (the row then adds the ID number), or, when the
+    row gives no ID number, the member of that name."""
     if row.id_number:
         wanted = protect.lookup_hash("id", row.id_number)
         same_id = next((p for p in members if p.id_number_hash == wanted), None)
         if same_id is not None:
             return same_id
-    return next((p for p in members if not p.id_number_hash and p.name == row.name), None)
+    return next(
+        (p for p in members if p.name == row.name and not (p.id_number_hash and row.id_number)),
+        None,
+    )
+
+
+def _roster_values(row: roster.RosterRow, person: Person | None) -> tuple[dict, tuple]:
+    """The plain fields and the secrets (ID number, phone, sensitive flags, birth date) a
+    row stores for a person: an empty optional cell keeps what ``person`` has on file."""
+    plain = {
+        "name": row.name,
+        "sex": row.sex,
+        "relation": row.relation,
+        "residence_type": row.residence_type,
+        "tags": row.tags,
+        **{flag: flag in row.plain_flags for flag in PLAIN_FLAGS},
+    }
+    id_number, phone, flags, birth = (
+        row.id_number,
+        row.phone,
+        row.sensitive_flags,
+        row.birth_date,
+    )
+    if person is not None:
+        kept = row.kept
+        if "sex" in kept:
+            plain["sex"] = person.sex
+        if "tags" in kept:
+            plain["tags"] = person.tags
+        if "flags" in kept:
+            plain.update({flag: getattr(person, flag) for flag in PLAIN_FLAGS})
+            flags = sensitive_flags_of(person)
+        if "id_number" in kept:
+            id_number = protect.decrypt(person.id_number_enc)
+        if "phone" in kept:
+            phone = protect.decrypt(person.phone_enc)
+        if "birth_date" in kept:
+            birth = person.birth_date
+    plain["birth_year"] = birth.year if birth else None
+    return plain, (id_number, phone, flags, birth)
 
 
 def _building_ref(community: AdminArea, name: str) -> str:
@@ -365,7 +373,7 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
     """
     for permission in ("people.add_household", "people.add_person", "people.change_person"):
         require(actor, permission)
-    community = _community_for(actor, community_code)
+    community = territory.get_community(actor, community_code)
     today = dt.date.today()
     rows, problems = [], []
     for number, row_cells in cells:
@@ -391,6 +399,7 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
         )
     )
     problems += _place_problems(rows, buildings, registered)
+    problems += _unknown_sex_problems(community, rows)
     id_hashes = {protect.lookup_hash("id", r.id_number): r for r in rows if r.id_number}
     existing_people = {
         p.id_number_hash: p
@@ -414,6 +423,28 @@ def do_import_roster(actor, community_code: str, cells: list[tuple[int, dict]]) 
         raise InvalidInput(problems)
     hashes = {row.row: id_hash for id_hash, row in id_hashes.items()}
     return _write_roster(actor, community, rows, buildings, registered, hashes)
+
+
+def _unknown_sex_problems(community: AdminArea, rows: list[roster.RosterRow]) -> list[str]:
+    """Rows that leave sex and ID number empty must speak of a person on file (who keeps
+    theirs); a new person needs one or the other."""
+    sexless = [row for row in rows if not row.sex]
+    if not sexless:
+        return []
+    on_file = set(
+        Person.objects.filter(household__community=community).values_list(
+            "household__dwelling__building__name",
+            "household__dwelling__entrance__number",
+            "household__dwelling__room",
+            "name",
+        )
+    )
+    reason = gettext("未填写，且没有身份证号可供推算")
+    return [
+        roster.at_cell(row.row, "性别", reason)
+        for row in sexless
+        if (*row.dwelling_key, row.name) not in on_file
+    ]
 
 
 def _place_problems(rows: list[roster.RosterRow], buildings: dict, registered: list) -> list[str]:
@@ -450,7 +481,7 @@ def _write_roster(
     for row in rows:
         if row.building not in buildings:
             building = Building(ref=_building_ref(community, row.building), name=row.building)
-            building.place(community, None)
+            placement.place_new(building, community, None)
             buildings[row.building] = new_buildings[row.building] = building
         if row.building in new_buildings:
             building = new_buildings[row.building]
@@ -486,8 +517,7 @@ def _write_roster(
                     "floor": row.floor,
                     "room": row.room,
                     "use": DwellingUse.RESIDENTIAL,
-                    "grid_id": building.grid_id,
-                    "path": building.path,
+                    **placement.on_building(building),
                 }
             )
             dwelling_ids[key] = (None, building.path)
@@ -526,15 +556,7 @@ def _write_roster(
         head_id = household.head_id if household else None
         for row in dwelling_rows:
             person = _match(members[household_id], row) if household else None
-            plain = {
-                "name": row.name,
-                "sex": row.sex,
-                "birth_date": row.birth_date,
-                "relation": row.relation,
-                "residence_type": row.residence_type,
-                "tags": row.tags,
-                **{flag: flag in row.plain_flags for flag in PLAIN_FLAGS},
-            }
+            plain, secrets = _roster_values(row, person)
             if person is None:
                 values = {
                     "id": next(person_ids),
@@ -543,9 +565,7 @@ def _write_roster(
                     "ref": None,
                     "user_id": None,
                     **plain,
-                    **sealed(
-                        row.id_number, row.phone, row.sensitive_flags, hashes.get(row.row, "")
-                    ),
+                    **sealed(*secrets, id_hash=hashes.get(row.row, "")),
                 }
                 new_people.append(values)
                 if row.relation == Relation.HEAD and household is None:
@@ -554,9 +574,9 @@ def _write_roster(
             before = audit.snapshot(person)
             for name, value in plain.items():
                 setattr(person, name, value)
-            same = _unchanged_secrets(person, row.id_number, row.phone, row.sensitive_flags)
+            same = _unchanged_secrets(person, *secrets)
             if not same:
-                for name, value in sealed(row.id_number, row.phone, row.sensitive_flags).items():
+                for name, value in sealed(*secrets).items():
                     setattr(person, name, value)
             if audit.snapshot(person) != before or not same:
                 changed_people.append((before, person))
@@ -587,6 +607,7 @@ def _write_roster(
     )
     Household.objects.bulk_update(heads, ["head"], batch_size=2000)
     audit.record_updated(actor, changed_people, reason=reason)
+    killpoint.pause("registry-import", Person, AuditEntry)
     report.households = {"created": len(new_households), "existing": len(households)}
     report.persons = {
         "created": len(new_people),
@@ -616,10 +637,10 @@ def _insert_audited(actor, model, rows: list[dict], labels: list[str], reason: s
 # --- Exports and key rotation --------------------------------------------------------------
 
 
-def _birth_date_text(birth_date: dt.date | None, clear: dict | None) -> str:
-    if birth_date is None:
+def _birth_date_text(person: Person, clear: dict | None) -> str:
+    if person.birth_year is None:
         return ""
-    return birth_date.isoformat() if clear else identity.mask_birth_date(birth_date)
+    return person.birth_date.isoformat() if clear else identity.mask_birth_date(person.birth_year)
 
 
 def _roster_row(person: Person, clear: dict | None) -> list:
@@ -640,24 +661,30 @@ def _roster_row(person: Person, clear: dict | None) -> list:
         clear["id_number"] if clear else person.id_number_masked,
         clear["phone"] if clear else person.phone_masked,
         person.get_sex_display(),
-        _birth_date_text(person.birth_date, clear),
+        _birth_date_text(person, clear),
         "、".join(flags),
         "、".join(person.tags),
     ]
 
 
 @transaction.atomic
-def do_export_roster(actor, persons, *, unmasked: bool = False, reason: str = "") -> list[list]:
-    """Roster rows (roster.COLUMNS) of the given persons, masked. Unmasked rows need the
-    unmask permission and a reason, and every person exported in clear gets an audit row."""
-    require(actor, "people.view_person")
-    persons = persons.select_related(
-        "household__head", "household__dwelling__entrance", "household__dwelling__building"
-    ).order_by("path", "household__dwelling__building__name", "household__dwelling__room", "pk")
+def do_export_roster(actor, area: str, *, unmasked: bool = False, reason: str = "") -> list[list]:
+    """Roster rows (roster.COLUMNS) of everyone at or below an area or grid (by code),
+    masked. Unmasked rows need the unmask permission and a reason, and every person
+    exported in clear gets an audit row."""
+    node = territory.get_node(actor, area)
+    action = "unmask" if unmasked else "view"
+    require(actor, f"people.{action}_person")
+    persons = (
+        queries.persons(actor, action)
+        .filter(path_q((node.path,)))
+        .select_related(
+            "household__head", "household__dwelling__entrance", "household__dwelling__building"
+        )
+        .order_by("path", "household__dwelling__building__name", "household__dwelling__room", "pk")
+    )
     if not unmasked:
         return [_roster_row(person, None) for person in persons]
-    if actor is not None and not actor.has_perm(UNMASK_PERMISSION):
-        raise PermissionDenied("your role may not export personal data unmasked")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise InvalidInput("reason: say why the export must show personal data unmasked")
@@ -684,7 +711,7 @@ def do_rotate_keys() -> int:
     for person in queryset.iterator(chunk_size=2000):
         id_number = protect.decrypt(person.id_number_enc)
         phone = protect.decrypt(person.phone_enc)
-        fresh = sealed(id_number, phone, sensitive_flags_of(person))
+        fresh = sealed(id_number, phone, sensitive_flags_of(person), person.birth_date)
         if protect.key_id_of(person.sensitive_enc) == primary and all(
             getattr(person, name) == fresh[name] for name in ("id_number_hash", "phone_hash")
         ):
@@ -706,15 +733,13 @@ def _flush(batch: list[Person]) -> int:
 
 
 @transaction.atomic
-def do_create_household(actor, dwelling: Dwelling, head: dict) -> Household:
+def do_create_household(actor, dwelling: Dwelling | int, head: dict) -> Household:
     """Register a household on an empty dwelling with its head (户主)."""
-    require(actor, "people.add_household")
-    require_scope(actor, dwelling, f"dwelling {dwelling.pk}")
+    dwelling = territory.get_dwelling(actor, dwelling)
+    require_place(actor, "add", Household, dwelling.path, f"no dwelling with id {dwelling.pk}")
     if Household.objects.filter(dwelling=dwelling).exists():
         raise Conflict(f"dwelling: {dwelling} already has a household")
-    household = Household.objects.create(
-        dwelling=dwelling, community=dwelling.building.community, path=dwelling.path
-    )
+    household = Household.objects.create(dwelling=dwelling, **placement.on_dwelling(dwelling))
     audit.record(actor, AuditAction.CREATE, household)
     do_add_person(actor, household, **{**head, "relation": Relation.HEAD})
     household.refresh_from_db()
@@ -722,10 +747,10 @@ def do_create_household(actor, dwelling: Dwelling, head: dict) -> Household:
 
 
 @transaction.atomic
-def do_link_account(actor, person: Person, user) -> Person:
+def do_link_account(actor, person: Person | int, user) -> Person:
     """Tie a resident's login to their registry entry (what a resident account sees)."""
-    require(actor, "people.change_person")
-    require_scope(actor, person, f"person {person.pk}")
+    person = queries.get_person(actor, person, "change")
+    user = get_user(actor, getattr(user, "username", user))
     if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
         raise Conflict(f"user: {user.username} is already tied to another person")
     before = audit.snapshot(person)

@@ -4,7 +4,6 @@ Unmasking happens on the household page, one person at a time, with a reason."""
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from finegrid.adminsite import ActionAdmin, ActionForm, ReadOnlyAdmin
 from finegrid.people import actions
@@ -42,10 +41,6 @@ class PersonAdmin(ActionAdmin):
     )
     change_form = PersonChangeForm
     readonly_fields = ("household", "sex", "birth_year", "id_number_masked", "phone_masked")
-
-    @admin.display(description=_("出生年份"))
-    def birth_year(self, person):
-        return person.birth_date.year if person.birth_date else "—"
 
     def get_fields(self, request, obj=None):
         return (*self.readonly_fields, "name", "relation", "residence_type", *PLAIN_FLAGS, "tags")

@@ -1,5 +1,7 @@
 """REST API for households and persons, rosters, and unmasking (audited)."""
 
+from typing import Annotated
+
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
@@ -35,7 +37,7 @@ class HouseholdFilters(Schema):
 def list_households(request, filters: Query[HouseholdFilters]):
     queryset = queries.households(actor(request))
     if filters.grid:
-        grid = territory.get_grid(actor(request), code=filters.grid)
+        grid = territory.get_grid(actor(request), filters.grid)
         queryset = queryset.filter(path_q((grid.path,)))
     if filters.building:
         queryset = queryset.filter(dwelling__building__ref=filters.building)
@@ -50,9 +52,8 @@ def get_household(request, household_id: PathId):
 @router.post("/households", response={201: HouseholdOut, **WRITE_ERRORS})
 def create_household(request, payload: HouseholdIn):
     """Register a household on an empty dwelling, with its head."""
-    dwelling = territory.get_dwelling(actor(request), payload.dwelling)
     household = actions.do_create_household(
-        actor(request), dwelling, payload.head.dict(exclude_none=True)
+        actor(request), payload.dwelling, payload.head.dict(exclude_none=True)
     )
     return Status(201, queries.get_household(actor(request), household.pk))
 
@@ -60,18 +61,14 @@ def create_household(request, payload: HouseholdIn):
 @router.patch("/households/{household_id}", response={200: HouseholdOut, **WRITE_ERRORS})
 def update_household(request, household_id: PathId, payload: HouseholdPatch):
     """Change the head of household (户主) to another member; a move has its own call."""
-    household = queries.get_household(actor(request), household_id)
-    person = queries.get_person(actor(request), payload.head)
-    actions.do_set_head(actor(request), household, person)
+    actions.do_set_head(actor(request), household_id, payload.head)
     return queries.get_household(actor(request), household_id)
 
 
 @router.post("/households/{household_id}/move", response={200: HouseholdOut, **WRITE_ERRORS})
 def move_household(request, household_id: PathId, payload: MoveIn):
     """Move a household to another (empty) dwelling; the move is kept in its history."""
-    household = queries.get_household(actor(request), household_id)
-    dwelling = territory.get_dwelling(actor(request), payload.dwelling)
-    actions.do_move_household(actor(request), household, dwelling)
+    actions.do_move_household(actor(request), household_id, payload.dwelling)
     return queries.get_household(actor(request), household_id)
 
 
@@ -112,22 +109,20 @@ def get_person(request, person_id: PathId):
 @router.post("/persons", response={201: PersonOut, **WRITE_ERRORS})
 def create_person(request, payload: PersonIn):
     values = payload.dict(exclude_none=True)
-    household = queries.get_household(actor(request), values.pop("household"))
+    household = values.pop("household")
     return Status(201, actions.do_add_person(actor(request), household, **values))
 
 
 @router.patch("/persons/{person_id}", response={200: PersonOut, **WRITE_ERRORS})
 def update_person(request, person_id: PathId, payload: PersonPatch):
-    person = queries.get_person(actor(request), person_id)
-    return actions.do_update_person(actor(request), person, **payload.dict(exclude_unset=True))
+    return actions.do_update_person(actor(request), person_id, **payload.dict(exclude_unset=True))
 
 
 @router.post("/persons/{person_id}/unmask", response={200: UnmaskedOut, **WRITE_ERRORS})
 def unmask_person(request, person_id: PathId, payload: UnmaskIn):
     """The person's ID number, phone and sensitive flags in clear. Needs the unmask
     permission and a reason; every call is written to the audit log."""
-    person = queries.get_person(actor(request), person_id)
-    return actions.do_unmask_person(actor(request), person, payload.reason)
+    return actions.do_unmask_person(actor(request), person_id, payload.reason)
 
 
 @router.get(
@@ -139,13 +134,20 @@ def unmask_person(request, person_id: PathId, payload: UnmaskIn):
 )
 def roster_template(request):
     """The household roster template (.xlsx) with one example row."""
-    return attachment(roster.to_bytes([roster.EXAMPLE], "xlsx"), "roster-template.xlsx")
+    return attachment(roster.template_bytes("xlsx"), "roster-template.xlsx")
 
 
 @router.post("/registry/import", response={200: ImportReportOut, **WRITE_ERRORS})
-def import_roster(request, community: Form[str], file: File[UploadedFile]):
+def import_roster(
+    request,
+    community: Annotated[str, Form(..., min_length=1, description="code of the community")],
+    file: File[UploadedFile] = None,
+):
     """Import a roster (.xlsx or .csv) into a community, all or nothing; a 400 lists every
     problem as row + column + reason."""
+    # An empty upload reaches Django as no file at all; say so as a problem of the input.
+    if file is None:
+        raise InvalidInput("file: missing or empty; upload the roster as .xlsx or .csv")
     try:
         cells = list(roster.read(file.name, file.read()))
     except roster.RosterFormatError as error:
@@ -169,8 +171,6 @@ class ExportFilters(Schema):
 )
 def export_roster(request, filters: Query[ExportFilters]):
     """The roster of an area or grid, masked."""
-    node = territory.get_node(actor(request), filters.area)
-    persons = queries.persons(actor(request)).filter(path_q((node.path,)))
-    rows = actions.do_export_roster(actor(request), persons)
+    rows = actions.do_export_roster(actor(request), filters.area)
     content = roster.to_bytes(rows, filters.format)
     return attachment(content, f"roster-{filters.area}.{filters.format}")

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from finegrid.cli import CommandError, setup_django
-from finegrid.commandtools import atomic_output, domain_errors, read_json
+from finegrid.commandtools import atomic_output, domain_errors, operator, read_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     b_import.add_argument("file")
     b_import.add_argument("--community", help="place every building in this community")
+    b_import.add_argument(
+        "--repair-geometry",
+        action="store_true",
+        help="repair invalid footprints as `finegrid divide --repair-geometry` does, and list them",
+    )
     b_import.set_defaults(func=run_buildings_import)
     b_export = building_commands.add_parser(
         "export", help="write the buildings under an area as `finegrid divide` input"
@@ -83,7 +88,7 @@ def run_import(args: argparse.Namespace) -> int:
     except roster.RosterFormatError as error:
         raise CommandError(str(error)) from None
     with domain_errors():
-        report = do_import_roster(None, args.community, cells)
+        report = do_import_roster(operator(), args.community, cells)
     print(
         f"{report.rows} rows; households created {report.households['created']}, "
         f"existing {report.households['existing']}; persons created "
@@ -96,20 +101,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     setup_django()
-    from finegrid.accounts.scope import path_q
     from finegrid.people import roster
     from finegrid.people.actions import do_export_roster
-    from finegrid.people.queries import persons
-    from finegrid.territory.queries import get_node
 
     with domain_errors():
-        node = get_node(None, args.area)
-        rows = do_export_roster(
-            None,
-            persons(None).filter(path_q((node.path,))),
-            unmasked=args.unmasked,
-            reason=args.reason,
-        )
+        rows = do_export_roster(operator(), args.area, unmasked=args.unmasked, reason=args.reason)
     with atomic_output(args.output) as temporary:
         try:
             roster.write(temporary, rows)
@@ -126,11 +122,14 @@ def run_buildings_import(args: argparse.Namespace) -> int:
 
     collection = read_json(args.file)
     with domain_errors():
-        report = do_import_buildings(None, collection, args.community)
+        report = do_import_buildings(operator(), collection, args.community, args.repair_geometry)
+    for repair in report.repaired:
+        print(f"repaired {repair['id']}: {repair['reason']}")
     print(
         f"buildings created {report.created}, updated {report.updated}, unchanged "
-        f"{report.unchanged}; compounds created {report.compounds_created}; dwellings "
-        f"created {report.dwellings_created}"
+        f"{report.unchanged}, moved {report.moved}; compounds created "
+        f"{report.compounds_created}; dwellings created {report.dwellings_created}"
+        + (f"; footprints repaired {len(report.repaired)}" if args.repair_geometry else "")
     )
     return 0
 
@@ -140,9 +139,10 @@ def run_buildings_export(args: argparse.Namespace) -> int:
     from finegrid.accounts.scope import path_q
     from finegrid.territory import queries
 
+    actor = operator()
     with domain_errors():
-        node = queries.get_node(None, args.area)
-    buildings = queries.buildings(None).filter(path_q((node.path,))).order_by("ref")
+        node = queries.get_node(actor, args.area)
+    buildings = queries.buildings(actor).filter(path_q((node.path,))).order_by("ref")
     with atomic_output(args.output) as temporary:
         temporary.write_text(queries.building_features(buildings), encoding="utf-8")
     print(f"wrote {buildings.count()} buildings to {args.output}")

@@ -2,7 +2,9 @@
 
 ID numbers, phone numbers and sensitive flags are kept only as ciphertext, a keyed hash
 for exact search and a masked form for display (finegrid.people.protect); the audit log
-records the masked forms, never the values.
+records the masked forms, never the values. The birth date is sealed too and only its
+year is kept in clear: next to the masked ID number (address code + last four) a clear
+birth date would be the whole number.
 """
 
 from __future__ import annotations
@@ -14,9 +16,26 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from finegrid import identity
+from finegrid.accounts.roles import Role
 from finegrid.accounts.scope import ScopedQuerySet
+from finegrid.people import protect
 from finegrid.territory.models import AdminArea, Dwelling
+
+
+class ResidentNarrowed(ScopedQuerySet):
+    """A resident's scope is their micro-grid, but of its people they see their own
+    household only: the rows whose ``resident_lookup`` leads to their account."""
+
+    resident_lookup = "members__user"
+
+    def narrow(self, user, action: str):
+        if user.role != Role.RESIDENT:
+            return self
+        return self.filter(**{self.resident_lookup: user})
+
+
+class PersonQuerySet(ResidentNarrowed):
+    resident_lookup = "household__members__user"
 
 
 class Household(models.Model):
@@ -40,7 +59,7 @@ class Household(models.Model):
     path = models.CharField(_("路径"), max_length=80, db_index=True)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ResidentNarrowed.as_manager()
 
     class Meta:
         verbose_name = _("户")
@@ -117,11 +136,31 @@ PLAIN_FLAGS = {
 }
 
 
+def seal_birth_date(birth_date: dt.date | None) -> dict:
+    """The stored form of a birth date: the year in clear, the date sealed."""
+    if birth_date is None:
+        return {"birth_year": None, "birth_date_enc": ""}
+    return {
+        "birth_year": birth_date.year,
+        "birth_date_enc": protect.encrypt(birth_date.isoformat()),
+    }
+
+
+def open_birth_date(token: str) -> dt.date | None:
+    return dt.date.fromisoformat(protect.decrypt(token)) if token else None
+
+
 class Person(models.Model):
     """A person registered in a household."""
 
-    AUDIT_EXCLUDE = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash", "sensitive_enc")
-    AUDIT_MASKED = {"birth_date": identity.mask_birth_date}
+    AUDIT_EXCLUDE = (
+        "id_number_enc",
+        "id_number_hash",
+        "phone_enc",
+        "phone_hash",
+        "sensitive_enc",
+        "birth_date_enc",
+    )
 
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("户")
@@ -129,7 +168,9 @@ class Person(models.Model):
     ref = models.CharField(_("编号"), max_length=40, unique=True, null=True, blank=True)
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    # The year alone, for ages and statistics; the full date only sealed.
+    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    birth_date_enc = models.TextField(blank=True)
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices)
     residence_type = models.CharField(
         _("人口类型"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.PERMANENT
@@ -158,7 +199,7 @@ class Person(models.Model):
     )
     path = models.CharField(_("路径"), max_length=80, db_index=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("人员")
@@ -175,12 +216,19 @@ class Person(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def birth_date(self) -> dt.date | None:
+        """The full birth date, opened from its sealed form (pages that show it masked
+        show the year only; unmasking shows it whole)."""
+        return open_birth_date(self.birth_date_enc)
+
     def age(self, on: dt.date | None = None) -> int | None:
-        if self.birth_date is None:
+        """Age in whole years, from the sealed birth date."""
+        birth = self.birth_date
+        if birth is None:
             return None
         on = on or dt.date.today()
-        years = on.year - self.birth_date.year
-        return years - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
     @property
     def plain_flags(self) -> list[str]:

@@ -1,46 +1,44 @@
-"""Reads of households and persons, always through the reader's scope. A resident reads
-their own household only."""
+"""Reads of households and persons, always through ``restrict(user, action)``; the
+``get_*`` functions are also how actions look up the households and persons a request
+names. A resident reads their own household only (the models' querysets narrow it)."""
 
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from finegrid.accounts.roles import Role
-from finegrid.errors import one_or_not_found
+from finegrid.accounts.scope import access, by_key
 from finegrid.people import protect
 from finegrid.people.models import Household, Person
 
 
-def households(user) -> QuerySet[Household]:
-    queryset = Household.objects.select_related(
+def households(user, action: str = "view") -> QuerySet[Household]:
+    return _households().restrict(user, action)
+
+
+def _households() -> QuerySet[Household]:
+    return Household.objects.select_related(
         "dwelling__building", "dwelling__entrance", "head", "community"
     ).annotate(size=Count("members"))
-    if user is None:
-        return queryset
-    queryset = queryset.restrict(user)
-    if user.role == Role.RESIDENT and not user.is_superuser:
-        queryset = queryset.filter(members__user=user)
-    return queryset
 
 
-def persons(user) -> QuerySet[Person]:
-    queryset = Person.objects.select_related(
+def persons(user, action: str = "view") -> QuerySet[Person]:
+    return _persons().restrict(user, action)
+
+
+def _persons() -> QuerySet[Person]:
+    return Person.objects.select_related(
         "household__dwelling__building", "household__dwelling__entrance"
     )
-    if user is None:
-        return queryset
-    queryset = queryset.restrict(user)
-    if user.role == Role.RESIDENT and not user.is_superuser:
-        queryset = queryset.filter(household__members__user=user)
-    return queryset
 
 
-def get_household(user, pk: int) -> Household:
-    return one_or_not_found(households(user), f"no household with id {pk}", pk=pk)
+def get_household(user, ref: Household | int, action: str = "view") -> Household:
+    key = by_key(ref)
+    return access(user, action, _households(), f"no household with id {key['pk']}", **key)
 
 
-def get_person(user, pk: int) -> Person:
-    return one_or_not_found(persons(user), f"no person with id {pk}", pk=pk)
+def get_person(user, ref: Person | int, action: str = "view") -> Person:
+    key = by_key(ref)
+    return access(user, action, _persons(), f"no person with id {key['pk']}", **key)
 
 
 def search_persons(

@@ -49,7 +49,7 @@ EXAMPLE = [
     "张建国",
     "户主",
     "常住",
-    "510116198002150031",
+    "510116198002150030",
     "13800008000",
     "男",
     "1980-02-15",
@@ -64,6 +64,31 @@ FIELD_COLUMNS = {
     "phone": "联系电话",
 }
 SEPARATORS = re.compile(r"[、,，;；\s]+")
+# An optional cell left empty keeps what is registered for a person already on file; this
+# marker clears it. The names are those of RosterRow.kept.
+CLEAR_MARKER = "（清除）"
+CLEAR_MARKERS = frozenset({CLEAR_MARKER, "(清除)"})
+OPTIONAL_COLUMNS = {
+    "身份证号": "id_number",
+    "联系电话": "phone",
+    "性别": "sex",
+    "出生日期": "birth_date",
+    "特殊标识": "flags",
+    "标签": "tags",
+}
+# The template's second sheet: how to fill it in.
+NOTES = [
+    ["列", "说明"],
+    *[[c, "必填"] for c in REQUIRED],
+    ["身份证号", "18 位，校验码按 GB 11643 核对；填写后性别与出生日期以身份证号为准"],
+    ["联系电话", "11 位手机号，可带 +86"],
+    ["出生日期", "形如 1980-02-15"],
+    ["特殊标识", "以顿号分隔；填写即替换此人原有的全部标识"],
+    [
+        "留空与清除",
+        f"重新导入时，可选列留空表示保留已登记的值；要删除已登记的值，请填写“{CLEAR_MARKER}”",
+    ],
+]
 
 RELATIONS = {str(label): value for value, label in Relation.choices} | {"本人": Relation.HEAD}
 RESIDENCE_TYPES = {str(label): value for value, label in ResidenceType.choices}
@@ -96,6 +121,8 @@ class RosterRow:
     plain_flags: set[str] = field(default_factory=set)
     sensitive_flags: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    # Optional values whose cell was empty: a person already registered keeps them.
+    kept: frozenset[str] = frozenset()
 
     @property
     def dwelling_key(self) -> tuple[str, int, str]:
@@ -183,6 +210,14 @@ def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow
     def problem(column: str, reason: str) -> None:
         problems.append(at_cell(number, column, reason))
 
+    kept = {name for column, name in OPTIONAL_COLUMNS.items() if not cells.get(column)}
+    sex_cleared = cells.get("性别") in CLEAR_MARKERS
+    if sex_cleared:
+        problem("性别", gettext("不能清除"))
+    cells = {c: "" if v in CLEAR_MARKERS else v for c, v in cells.items()}
+    if cells.get("身份证号"):
+        kept -= {"sex", "birth_date"}  # the ID number says them
+
     for column in REQUIRED:
         if not cells.get(column):
             problem(column, gettext("为空"))
@@ -215,8 +250,14 @@ def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow
         today=today,
     )
     for name, reason in found.items():
-        if not (name == "sex" and cells.get("性别") and not sex):
-            problem(FIELD_COLUMNS[name], reason)
+        if name == "sex" and (
+            sex_cleared
+            or (cells.get("性别") and not sex)
+            or ("sex" in kept and not cells.get("身份证号"))
+        ):
+            # Said already; or the person may be on file (checked once rows are matched).
+            continue
+        problem(FIELD_COLUMNS[name], reason)
     plain, sensitive = set(), []
     for flag in (f for f in SEPARATORS.split(cells.get("特殊标识", "")) if f):
         if flag in PLAIN:
@@ -244,6 +285,7 @@ def check(number: int, cells: dict[str, str], today: dt.date) -> tuple[RosterRow
         plain_flags=plain,
         sensitive_flags=sorted(sensitive),
         tags=[t for t in SEPARATORS.split(cells.get("标签", "")) if t],
+        kept=frozenset(kept),
     ), []
 
 
@@ -309,8 +351,9 @@ def check_households(rows: list[RosterRow]) -> list[str]:
     return problems
 
 
-def to_bytes(rows: Iterable[list], fmt: str) -> bytes:
-    """A roster (header plus rows) as the bytes of an .xlsx or .csv file."""
+def to_bytes(rows: Iterable[list], fmt: str, *, notes: bool = False) -> bytes:
+    """A roster (header plus rows) as the bytes of an .xlsx or .csv file; ``notes`` adds
+    the template's second sheet, how to fill it in (.xlsx only)."""
     buffer = io.BytesIO()
     if fmt == "xlsx":
         import openpyxl
@@ -320,6 +363,10 @@ def to_bytes(rows: Iterable[list], fmt: str) -> bytes:
         sheet.append(COLUMNS)
         for row in rows:
             sheet.append(row)
+        if notes:
+            sheet = workbook.create_sheet("填写说明")
+            for line in NOTES:
+                sheet.append(line)
         workbook.save(buffer)
     elif fmt == "csv":
         text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
@@ -335,10 +382,14 @@ def to_bytes(rows: Iterable[list], fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def write(path: str | Path, rows: Iterable[list]) -> None:
+def write(path: str | Path, rows: Iterable[list], *, notes: bool = False) -> None:
     """Write a roster as .xlsx or .csv, by the file's suffix."""
-    Path(path).write_bytes(to_bytes(rows, Path(path).suffix.lower().lstrip(".")))
+    Path(path).write_bytes(to_bytes(rows, Path(path).suffix.lower().lstrip("."), notes=notes))
+
+
+def template_bytes(fmt: str = "xlsx") -> bytes:
+    return to_bytes([EXAMPLE], fmt, notes=True)
 
 
 def write_template(path: str | Path) -> None:
-    write(path, [EXAMPLE])
+    write(path, [EXAMPLE], notes=True)

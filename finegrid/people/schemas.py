@@ -29,10 +29,6 @@ class PersonOut(Schema):
         return person.household_id
 
     @staticmethod
-    def resolve_birth_year(person) -> int | None:
-        return person.birth_date.year if person.birth_date else None
-
-    @staticmethod
     def resolve_age(person) -> int | None:
         return person.age()
 

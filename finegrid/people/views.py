@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from finegrid.accounts.scope import path_q
 from finegrid.downloads import attachment
 from finegrid.errors import InvalidInput, NotFound
 from finegrid.people import actions, queries, roster
@@ -88,7 +87,7 @@ def import_roster(request):
 
 @login_required
 def roster_template(request):
-    return attachment(roster.to_bytes([roster.EXAMPLE], "xlsx"), "花名册模板.xlsx")
+    return attachment(roster.template_bytes("xlsx"), "花名册模板.xlsx")
 
 
 @login_required
@@ -100,13 +99,12 @@ def roster_export(request, code: str):
     fmt = request.GET.get("format") or request.POST.get("format") or "xlsx"
     if fmt not in ("xlsx", "csv"):
         fmt = "xlsx"
-    persons = queries.persons(user).filter(path_q((node.path,)))
     if request.method == "POST":
         if not user.has_perm(actions.UNMASK_PERMISSION):
             raise PermissionDenied
         rows = actions.do_export_roster(
-            user, persons, unmasked=True, reason=request.POST.get("reason", "")
+            user, node.code, unmasked=True, reason=request.POST.get("reason", "")
         )
     else:
-        rows = actions.do_export_roster(user, persons)
+        rows = actions.do_export_roster(user, node.code)
     return attachment(roster.to_bytes(rows, fmt), f"花名册-{code}.{fmt}")

@@ -1,7 +1,8 @@
 """Where each district, street and community lies.
 
-Chengdu's 20 districts use the real outlines shipped in ``data/chengdu-districts.geojson``
-(see scripts/extract_district_boundaries.py). Any other district gets a synthetic square
+Districts use the real outlines of the outline file the caller passes (see
+finegrid.synth.outlines: Chengdu's 20, converted at setup, or a file of the user's own).
+Any other district, and every district when no file is given, gets a synthetic square
 footprint of plausible size; the squares of one city sit side by side on a lattice around
 a point inside Sichuan derived from the city code, so they are not on the real map.
 Streets partition their district and communities their street, with areas in proportion
@@ -11,30 +12,21 @@ to each community's households and land per household (villages are larger and s
 from __future__ import annotations
 
 import functools
-import json
 import math
 from pathlib import Path
 
 import numpy as np
-from shapely.geometry import Polygon, box, shape
+from shapely.geometry import Polygon, box
 
 from finegrid import divisions
+from finegrid.synth import outlines as outline_files
 from finegrid.synth.geometry import LocalFrame, frame_at, partition
 from finegrid.synth.profiles import community_profile, generator
 
-BOUNDARIES_FILE = Path(__file__).resolve().parent / "data" / "chengdu-districts.geojson"
 # Synthetic footprints: land per unit of community land weight (Chengdu's real area over
 # its total land weight comes to about this), and the box inside Sichuan for city centres.
 SYNTHETIC_M2_PER_LAND_WEIGHT = 700.0
 SYNTHETIC_CITY_CENTRES = ((103.0, 28.5), (107.0, 32.0))
-
-
-@functools.cache
-def shipped_districts() -> dict[str, Polygon]:
-    """Real district outlines (WGS-84) by 6-digit code."""
-    with BOUNDARIES_FILE.open(encoding="utf-8") as source:
-        collection = json.load(source)
-    return {f["properties"]["code"]: shape(f["geometry"]) for f in collection["features"]}
 
 
 def _children(division: divisions.Division) -> list[divisions.Division]:
@@ -60,26 +52,27 @@ def land_weight(code: str, seed: int) -> float:
     return sum(land_weight(child.code, seed) for child in _children(division))
 
 
-def boundary(code: str, seed: int) -> Polygon:
-    """The WGS-84 outline of a district, street or community."""
+def boundary(code: str, seed: int, outlines: Path | None = None) -> Polygon:
+    """The WGS-84 outline of a district, street or community, laid on the district
+    outlines of the file ``outlines`` (synthetic squares without one)."""
     division = divisions.get(code)
     if division.level == "district":
-        return _district_boundary(division, seed)
+        return _district_boundary(division, seed, outlines)
     if division.level in ("street", "community"):
-        return _partitioned(division.parent, seed)[division.code]
+        return _partitioned(division.parent, seed, outlines)[division.code]
     raise ValueError(f"{code}: boundaries exist for districts, streets and communities")
 
 
-def _district_boundary(district: divisions.Division, seed: int) -> Polygon:
-    shipped = shipped_districts().get(district.short_code)
-    return shipped if shipped is not None else _synthetic_district(district, seed)
+def _district_boundary(district: divisions.Division, seed: int, outlines: Path | None) -> Polygon:
+    real = outline_files.load(outlines).get(district.short_code) if outlines else None
+    return real if real is not None else _synthetic_district(district, seed)
 
 
 @functools.lru_cache(maxsize=64)
-def _partitioned(parent_code: str, seed: int) -> dict[str, Polygon]:
+def _partitioned(parent_code: str, seed: int, outlines: Path | None) -> dict[str, Polygon]:
     """The outlines of every child of a district or street, by code."""
     parent = divisions.get(parent_code)
-    outline = boundary(parent_code, seed)
+    outline = boundary(parent_code, seed, outlines)
     children = _children(parent)
     order = generator(seed, parent_code, "footprint").permutation(len(children))
     children = [children[i] for i in order]

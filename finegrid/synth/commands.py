@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from finegrid import divisions
 from finegrid.cli import CommandError, at_least
+from finegrid.synth import outlines
 from finegrid.synth.generate import communities_in, parallel_map
 from finegrid.synth.output import FILES, OutputDirectory, render_community
 
@@ -41,6 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--workers", type=at_least(1), default=1, metavar="N", help="worker processes (default 1)"
     )
+    parser.add_argument(
+        "--outlines",
+        type=Path,
+        metavar="FILE",
+        help="district outlines, GeoJSON (default: $FINEGRID_DISTRICT_OUTLINES, else "
+        "Chengdu's as `finegrid setup` converts them into data/); districts the file "
+        "leaves out get synthetic squares",
+    )
     parser.set_defaults(func=run_synth)
 
 
@@ -53,10 +62,16 @@ def run_synth(args: argparse.Namespace) -> int:
         raise CommandError(f"no communities under {', '.join(args.area)}")
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    task = functools.partial(render_community, seed=args.seed, oversized_grids=args.oversized_grids)
+    outline_file = usable_outlines(args.outlines)
+    task = functools.partial(
+        render_community,
+        seed=args.seed,
+        oversized_grids=args.oversized_grids,
+        outlines=outline_file,
+    )
     codes = [division.code for division in communities]
     try:
-        with OutputDirectory(args.output, args.seed) as output:
+        with OutputDirectory(args.output, args.seed, outline_file) as output:
             results = parallel_map(task, codes, args.workers)
             progress = tqdm(
                 zip(communities, results, strict=True),
@@ -71,3 +86,14 @@ def run_synth(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot write to {args.output}: {error.strerror or error}") from None
     print(f"wrote {len(codes)} communities to {args.output}")
     return 0
+
+
+def usable_outlines(path: Path | None = None) -> Path:
+    """The district outline file to lay synthetic data on (``path``, else the configured
+    one), read once here so that a missing or broken file is a one-line error up front."""
+    path = path or outlines.configured()
+    try:
+        outlines.load(path)
+    except outlines.OutlineError as error:
+        raise CommandError(str(error)) from None
+    return path

@@ -11,6 +11,7 @@ import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -51,11 +52,19 @@ def communities_in(area_codes: Iterable[str]) -> list[divisions.Division]:
 
 
 def generate(
-    area_codes: Iterable[str], seed: int, *, oversized_grids: bool = False, workers: int = 1
+    area_codes: Iterable[str],
+    seed: int,
+    *,
+    oversized_grids: bool = False,
+    workers: int = 1,
+    outlines: Path | None = None,
 ) -> Iterator[CommunityData]:
-    """Generate every community under ``area_codes``, in code order, as a stream."""
+    """Generate every community under ``area_codes``, in code order, as a stream, laid on
+    the district outlines of the file ``outlines`` (see finegrid.synth.outlines)."""
     codes = [division.code for division in communities_in(area_codes)]
-    task = functools.partial(generate_community, seed=seed, oversized_grids=oversized_grids)
+    task = functools.partial(
+        generate_community, seed=seed, oversized_grids=oversized_grids, outlines=outlines
+    )
     yield from parallel_map(task, codes, workers)
 
 
@@ -75,13 +84,15 @@ def parallel_map(function: Callable, items: list, workers: int) -> Iterator:
             yield pending.popleft().result()
 
 
-def generate_community(code: str, seed: int, *, oversized_grids: bool = False) -> CommunityData:
+def generate_community(
+    code: str, seed: int, *, oversized_grids: bool = False, outlines: Path | None = None
+) -> CommunityData:
     """Everything for one community (12-digit code); the same alone or inside any area."""
     division = divisions.get(code)
     if division.level != "community":
         raise ValueError(f"{code} is a {division.level}, not a community")
     profile = community_profile(seed, division)
-    outline = boundaries.boundary(division.code, seed)
+    outline = boundaries.boundary(division.code, seed, outlines)
     layout = lay_out(profile, outline, seed)
     groups = zone_groups(layout.zones, generator(seed, code, "grids"), oversized=oversized_grids)
     grid_of_zone = {

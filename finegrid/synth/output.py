@@ -116,18 +116,23 @@ def _csv_rows(table) -> str:
     return buffer.getvalue()
 
 
-def render_community(code: str, *, seed: int, oversized_grids: bool) -> dict[str, list[str]]:
+def render_community(
+    code: str, *, seed: int, oversized_grids: bool, outlines: Path | None
+) -> dict[str, list[str]]:
     """Generate and render one community (a picklable task for worker processes)."""
-    return render(generate_community(code, seed, oversized_grids=oversized_grids))
+    return render(
+        generate_community(code, seed, oversized_grids=oversized_grids, outlines=outlines)
+    )
 
 
 class OutputDirectory:
     """Writes every file under a hidden temporary directory inside ``directory`` and moves
     them into place on success; on failure nothing new is left behind."""
 
-    def __init__(self, directory: Path, seed: int):
+    def __init__(self, directory: Path, seed: int, outlines: Path | None):
         self.directory = directory
         self.seed = seed
+        self.outlines = outlines
         self._streets_written: set[str] = set()
         self._first_feature = dict.fromkeys(GEOJSON_FILES, True)
 
@@ -147,7 +152,7 @@ class OutputDirectory:
         if division.parent not in self._streets_written:
             self._streets_written.add(division.parent)
             street = divisions.get(division.parent)
-            outline = boundaries.boundary(street.code, self.seed)
+            outline = boundaries.boundary(street.code, self.seed, self.outlines)
             chunks = {
                 **chunks,
                 STREETS: [

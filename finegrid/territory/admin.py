@@ -68,8 +68,7 @@ class GridChangeForm(ActionForm):
         fields = ("name", "site_kind", "geometry")
 
     def perform(self, data):
-        stored = Grid.objects.get(pk=self.instance.pk)
-        return actions.do_update_grid(self.actor, stored, **changed(self))
+        return actions.do_update_grid(self.actor, self.instance.pk, **changed(self))
 
 
 @admin.register(Grid)
@@ -104,24 +103,17 @@ class CompoundForm(ActionForm):
         fields = ("ref", "name", "kind", "geometry")
 
     def perform(self, data):
-        existing = Compound.objects.get(pk=self.instance.pk) if self.instance.pk else None
-        community = (
-            existing.community
-            if existing
-            else AdminArea.objects.filter(
-                code=(data.get("community_code") or "").ljust(12, "0"), level="community"
-            ).first()
-        )
-        if community is None:
+        if self.instance.pk:
+            return actions.do_update_compound(self.actor, self.instance.pk, **changed(self))
+        if not data.get("community_code"):
             raise forms.ValidationError(_("请填写所属社区的 12 位编码"))
-        return actions.do_save_compound(
+        return actions.do_create_compound(
             self.actor,
-            ref=data.get("ref") or (existing.ref if existing else ""),
-            community=community,
+            ref=data.get("ref") or "",
+            community=data["community_code"],
             name=data["name"],
             kind=data["kind"],
             geometry=data.get("geometry") or None,
-            compound=existing,
         )
 
 
@@ -155,8 +147,7 @@ class BuildingChangeForm(ActionForm):
         )
 
     def perform(self, data):
-        stored = Building.objects.get(pk=self.instance.pk)
-        return actions.do_update_building(self.actor, stored, **changed(self))
+        return actions.do_update_building(self.actor, self.instance.ref, **changed(self))
 
 
 @admin.register(Building)

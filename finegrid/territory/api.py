@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from finegrid.accounts.scope import path_q
 from finegrid.apicommon import QUERY_ERRORS, READ_ERRORS, WRITE_ERRORS, Pages, PathId, actor
-from finegrid.errors import Conflict, one_or_not_found
+from finegrid.errors import Conflict
 from finegrid.territory import actions, queries
 from finegrid.territory.models import AreaLevel, GridKind
 from finegrid.territory.schemas import (
@@ -144,12 +144,12 @@ def _capped_collection(queryset, limit: int | None, **options) -> HttpResponse:
 
 @router.get("/grids/code/{code}", response={200: GridOut, **READ_ERRORS})
 def get_grid_by_code(request, code: str):
-    return queries.get_grid(actor(request), code=code)
+    return queries.get_grid(actor(request), code)
 
 
 @router.get("/grids/{grid_id}", response={200: GridOut, **READ_ERRORS})
 def get_grid(request, grid_id: PathId):
-    return queries.get_grid(actor(request), pk=grid_id)
+    return queries.get_grid(actor(request), grid_id)
 
 
 @router.get(
@@ -158,7 +158,7 @@ def get_grid(request, grid_id: PathId):
     openapi_extra=_geojson_doc(FeatureOut),
 )
 def get_grid_geojson(request, grid_id: PathId):
-    grid = queries.get_grid(actor(request), pk=grid_id)
+    grid = queries.get_grid(actor(request), grid_id)
     feature = json.loads(queries.feature_collection([grid]))["features"][0]
     return HttpResponse(json.dumps(feature, ensure_ascii=False), content_type=GEOJSON)
 
@@ -175,14 +175,12 @@ def create_grid(request, payload: GridIn):
 
 @router.patch("/grids/{grid_id}", response={200: GridOut, **WRITE_ERRORS})
 def update_grid(request, grid_id: PathId, payload: GridPatch):
-    grid = queries.get_grid(actor(request), pk=grid_id)
-    return actions.do_update_grid(actor(request), grid, **payload.dict(exclude_unset=True))
+    return actions.do_update_grid(actor(request), grid_id, **payload.dict(exclude_unset=True))
 
 
 @router.delete("/grids/{grid_id}", response={204: None, **WRITE_ERRORS})
 def delete_grid(request, grid_id: PathId):
-    grid = queries.get_grid(actor(request), pk=grid_id)
-    actions.do_delete_grid(actor(request), grid)
+    actions.do_delete_grid(actor(request), grid_id)
     return Status(204, None)
 
 
@@ -200,7 +198,7 @@ def _filter_places(user, queryset, filters: PlaceFilters):
     if values["community"]:
         queryset = queryset.filter(community__code=values["community"].ljust(12, "0"))
     if values["grid"]:
-        grid = queries.get_grid(user, code=values["grid"])
+        grid = queries.get_grid(user, values["grid"])
         queryset = queryset.filter(path_q((grid.path,)))
     if values["bbox"]:
         queryset = queries.intersecting_bbox(queryset, queries.parse_bbox(values["bbox"]))
@@ -216,37 +214,19 @@ def list_compounds(request, filters: Query[PlaceFilters]):
 
 @router.get("/compounds/{compound_id}", response={200: CompoundOut, **READ_ERRORS})
 def get_compound(request, compound_id: PathId):
-    return one_or_not_found(
-        queries.compounds(actor(request)), f"no compound with id {compound_id}", pk=compound_id
-    )
+    return queries.get_compound(actor(request), compound_id)
 
 
 @router.post("/compounds", response={201: CompoundOut, **WRITE_ERRORS})
 def create_compound(request, payload: CompoundIn):
-    community = queries.get_area(actor(request), payload.community)
-    compound = actions.do_save_compound(
-        actor(request),
-        ref=payload.ref,
-        community=community,
-        name=payload.name,
-        kind=payload.kind,
-        geometry=payload.geometry,
-    )
+    compound = actions.do_create_compound(actor(request), **payload.dict())
     return Status(201, compound)
 
 
 @router.patch("/compounds/{compound_id}", response={200: CompoundOut, **WRITE_ERRORS})
 def update_compound(request, compound_id: PathId, payload: CompoundPatch):
-    compound = get_compound(request, compound_id)
-    changes = payload.dict(exclude_unset=True)
-    return actions.do_save_compound(
-        actor(request),
-        ref=compound.ref,
-        community=compound.community,
-        name=changes.get("name", compound.name),
-        kind=changes.get("kind", compound.kind),
-        geometry=changes.get("geometry", compound.geometry or None),
-        compound=compound,
+    return actions.do_update_compound(
+        actor(request), compound_id, **payload.dict(exclude_unset=True)
     )
 
 
@@ -288,7 +268,7 @@ def get_building(request, ref: str):
 def create_building(request, payload: BuildingFeatureIn):
     """Register one building with its entrances and dwellings."""
     ref = str(payload.properties.get("id") or "")
-    if ref and queries.buildings(None).filter(ref=ref).exists():
+    if ref and queries.buildings(actor(request)).filter(ref=ref).exists():
         raise Conflict(f"id: building {ref} already exists")
     actions.do_import_buildings(
         actor(request), {"type": "FeatureCollection", "features": [payload.dict()]}
@@ -298,8 +278,7 @@ def create_building(request, payload: BuildingFeatureIn):
 
 @router.patch("/buildings/{ref}", response={200: BuildingOut, **WRITE_ERRORS})
 def update_building(request, ref: str, payload: BuildingPatch):
-    building = queries.get_building(actor(request), ref)
-    actions.do_update_building(actor(request), building, **payload.dict(exclude_unset=True))
+    actions.do_update_building(actor(request), ref, **payload.dict(exclude_unset=True))
     return queries.get_building(actor(request), ref)
 
 
@@ -324,23 +303,12 @@ def get_dwelling(request, dwelling_id: PathId):
 
 @router.post("/dwellings", response={201: DwellingOut, **WRITE_ERRORS})
 def create_dwelling(request, payload: DwellingIn):
-    values = payload.dict()
-    building = queries.get_building(actor(request), values.pop("building"))
-    dwelling = actions.do_save_dwelling(actor(request), building=building, **values)
+    dwelling = actions.do_create_dwelling(actor(request), **payload.dict())
     return Status(201, queries.get_dwelling(actor(request), dwelling.pk))
 
 
 @router.patch("/dwellings/{dwelling_id}", response={200: DwellingOut, **WRITE_ERRORS})
 def update_dwelling(request, dwelling_id: PathId, payload: DwellingPatch):
-    dwelling = queries.get_dwelling(actor(request), dwelling_id)
-    values = {
-        "entrance": dwelling.entrance.number,
-        "floor": dwelling.floor,
-        "room": dwelling.room,
-        "use": dwelling.use,
-        **payload.dict(exclude_unset=True),
-    }
-    actions.do_save_dwelling(
-        actor(request), building=dwelling.building, dwelling=dwelling, **values
-    )
+    changes = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    actions.do_update_dwelling(actor(request), dwelling_id, **changes)
     return queries.get_dwelling(actor(request), dwelling_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from finegrid.cli import CommandError, setup_django
-from finegrid.commandtools import atomic_output, domain_errors, read_json
+from finegrid.commandtools import atomic_output, domain_errors, operator, read_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,7 +56,7 @@ def run_areas_load(args: argparse.Namespace) -> int:
     from finegrid.territory.actions import do_load_areas
 
     with domain_errors():
-        report = do_load_areas(None, args.city or args.area)
+        report = do_load_areas(operator(), args.city or args.area)
     created = ", ".join(f"{n} {level}" for level, n in report.created.items()) or "nothing"
     print(f"created {created}; updated {report.updated}; unchanged {report.unchanged}")
     print(f"community grids created: {report.community_grids_created}")
@@ -68,7 +68,7 @@ def run_areas_list(args: argparse.Namespace) -> int:
     from finegrid.territory import queries
 
     with domain_errors():
-        parent = queries.get_area(None, args.parent)
+        parent = queries.get_area(operator(), args.parent)
     for area in parent.children.order_by("code"):
         print(f"{area.short_code}\t{area.level}\t{area.name}")
     return 0
@@ -80,7 +80,7 @@ def run_grids_import(args: argparse.Namespace) -> int:
 
     collection = read_json(args.file)
     with domain_errors():
-        report = do_import_grids(None, collection)
+        report = do_import_grids(operator(), collection)
     print(f"created {report.created}; updated {report.updated}; unchanged {report.unchanged}")
     return 0
 
@@ -93,7 +93,7 @@ def run_apply_division(args: argparse.Namespace) -> int:
     if not isinstance(collection, dict) or not isinstance(collection.get("features"), list):
         raise CommandError(f"{args.file}: not a GeoJSON FeatureCollection")
     with domain_errors():
-        report = do_apply_division(None, collection["features"])
+        report = do_apply_division(operator(), collection["features"])
     print(
         f"{report.general_grids} general grids: micro-grids created "
         f"{report.micro_grids_created}, kept {report.micro_grids_kept}, removed "
@@ -106,9 +106,10 @@ def run_grids_export(args: argparse.Namespace) -> int:
     setup_django()
     from finegrid.territory import queries
 
+    actor = operator()
     with domain_errors():
-        node = queries.get_node(None, args.area)
-    grids = queries.grids_under(None, node).order_by("code")
+        node = queries.get_node(actor, args.area)
+    grids = queries.grids_under(actor, node).order_by("code")
     if args.kind:
         grids = grids.filter(kind=args.kind)
     body = queries.feature_collection(grids.iterator(), queries.route_properties(grids))

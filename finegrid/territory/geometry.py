@@ -22,6 +22,24 @@ class GeometryError(ValueError):
 
 def parse(geometry: dict | str, types: tuple[str, ...] = AREAL_TYPES) -> BaseGeometry:
     """A valid WGS-84 geometry of one of ``types`` from GeoJSON (dict or text)."""
+    geom = _decoded(geometry, types)
+    if not geom.is_valid:
+        raise GeometryError(f"is not valid ({shapely.is_valid_reason(geom)})")
+    return geom
+
+
+def parse_repairing(
+    geometry: dict | str, types: tuple[str, ...]
+) -> tuple[BaseGeometry, str | None]:
+    """Like :func:`parse`, but an invalid footprint is repaired as ``finegrid divide
+    --repair-geometry`` does; returns the shape and why it was repaired (or None)."""
+    from finegrid.divide.geometry import repair_footprint
+
+    return repair_footprint(_decoded(geometry, types))
+
+
+def _decoded(geometry: dict | str, types: tuple[str, ...]) -> BaseGeometry:
+    """A non-empty WGS-84 geometry of one of ``types``, valid or not."""
     if isinstance(geometry, str):
         try:
             geometry = json.loads(geometry)
@@ -40,8 +58,6 @@ def parse(geometry: dict | str, types: tuple[str, ...] = AREAL_TYPES) -> BaseGeo
     min_lon, min_lat, max_lon, max_lat = geom.bounds
     if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
         raise GeometryError("coordinates are not WGS-84 longitude/latitude")
-    if not geom.is_valid:
-        raise GeometryError(f"is not valid ({shapely.is_valid_reason(geom)})")
     return geom
 
 

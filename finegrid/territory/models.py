@@ -152,7 +152,8 @@ class Grid(GeoFields):
 
 class Placed(models.Model):
     """Where a place sits in the grid tree: its community, the finest grid it lies in, and
-    that grid's path (the community's path when it is not yet in a grid) for scoping."""
+    that grid's path (the community's path when it is not yet in a grid) for scoping.
+    Only finegrid.territory.placement sets or changes them."""
 
     community = models.ForeignKey(
         AdminArea,
@@ -176,11 +177,6 @@ class Placed(models.Model):
     class Meta:
         abstract = True
 
-    def place(self, community: AdminArea, grid: Grid | None) -> None:
-        self.community = community
-        self.grid = grid
-        self.path = grid.path if grid else community.path
-
 
 class CompoundKind(models.TextChoices):
     ESTATE = "estate", _("商品房小区")
@@ -192,9 +188,10 @@ class CompoundKind(models.TextChoices):
 
 
 class Compound(Placed, GeoFields):
-    """A gated estate or an old courtyard (小区/院落): kept whole when grids are cut."""
+    """A gated estate or an old courtyard (小区/院落): kept whole when grids are cut. Its
+    ref is unique within its community, so a ref used elsewhere tells nobody anything."""
 
-    ref = models.CharField(_("编号"), max_length=40, unique=True)
+    ref = models.CharField(_("编号"), max_length=40)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=CompoundKind.choices)
 
@@ -202,6 +199,9 @@ class Compound(Placed, GeoFields):
         verbose_name = _("小区/院落")
         verbose_name_plural = _("小区/院落")
         ordering = ["ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "ref"], name="compound_ref_in_community")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,53 +1,91 @@
-"""Reads of areas and grids, always through ``restrict(user)``.
-
-``user=None`` means the command line, which runs with the operator's full rights.
-"""
+"""Reads of areas, grids and places, always through ``restrict(user, action)``; the
+``get_*`` functions are also how actions look up every object a request names."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 
+from django.db import models
 from django.db.models import Count, QuerySet
 
 from finegrid import divisions
-from finegrid.accounts.scope import path_q
-from finegrid.errors import InvalidInput, NotFound, one_or_not_found
-from finegrid.territory.models import AdminArea, Building, Compound, Dwelling, Grid, Route
+from finegrid.accounts.scope import access, path_q
+from finegrid.errors import InvalidInput, NotFound
+from finegrid.territory.models import (
+    AdminArea,
+    AreaLevel,
+    Building,
+    Compound,
+    Dwelling,
+    Grid,
+    Route,
+)
 
 
-def _restricted(queryset: QuerySet, user) -> QuerySet:
-    return queryset if user is None else queryset.restrict(user)
+def lookup(ref, text_key: str) -> dict:
+    """How a reference finds its row: a row or a number by primary key, text by
+    ``text_key`` (a grid's code, a building's or compound's ref)."""
+    if isinstance(ref, models.Model):
+        return {"pk": ref.pk}
+    if isinstance(ref, int):
+        return {"pk": ref}
+    return {text_key: ref}
 
 
-def areas(user) -> QuerySet[AdminArea]:
-    return _restricted(AdminArea.objects.all(), user)
+def areas(user, action: str = "view") -> QuerySet[AdminArea]:
+    return AdminArea.objects.restrict(user, action)
 
 
-def grids(user) -> QuerySet[Grid]:
-    return _restricted(Grid.objects.select_related("community", "parent"), user)
+def grids(user, action: str = "view") -> QuerySet[Grid]:
+    return Grid.objects.select_related("community", "parent").restrict(user, action)
 
 
-def get_area(user, code: str) -> AdminArea:
+def get_area(user, code: str, action: str = "view") -> AdminArea:
+    missing = f"no administrative area with code {code}"
     try:
         full = divisions.normalize_code(code)
     except divisions.UnknownDivision:
-        raise NotFound(f"no administrative area with code {code}") from None
-    return one_or_not_found(areas(user), f"no administrative area with code {code}", code=full)
+        raise NotFound(missing) from None
+    return access(user, action, AdminArea.objects.all(), missing, code=full)
 
 
-def get_grid(user, *, pk: int | None = None, code: str | None = None) -> Grid:
-    lookup = {"pk": pk} if pk is not None else {"code": code}
-    return one_or_not_found(
-        grids(user), f"no grid {'with id ' + str(pk) if pk is not None else code}", **lookup
+def get_community(user, code: str, action: str = "view") -> AdminArea:
+    """A community (社区/村) by its code, given with or without the trailing zeros."""
+    full = str(code).ljust(12, "0")
+    return access(
+        user,
+        action,
+        AdminArea.objects.filter(level=AreaLevel.COMMUNITY),
+        f"no community {code}",
+        code=full,
     )
 
 
-def get_node(user, code: str) -> AdminArea | Grid:
+def get_grid(user, ref: Grid | int | str, action: str = "view") -> Grid:
+    """A grid by row, id or code."""
+    key = lookup(ref, "code")
+    missing = f"no grid with id {key['pk']}" if "pk" in key else f"no grid {ref}"
+    return access(user, action, Grid.objects.select_related("community", "parent"), missing, **key)
+
+
+def get_node(user, code: str, action: str = "view") -> AdminArea | Grid:
     """An area (2–12 digit code) or, for codes with a dash, a grid."""
     if "-" in code:
-        return get_grid(user, code=code)
-    return get_area(user, code)
+        return get_grid(user, code, action)
+    return get_area(user, code, action)
+
+
+def communities_by_code(user, community_codes: Iterable[str]) -> dict[str, AdminArea]:
+    """The communities among ``community_codes`` the user may see, by code (batch imports
+    look up every community their rows name at once)."""
+    found = areas(user).filter(code__in=set(community_codes), level=AreaLevel.COMMUNITY)
+    return {area.code: area for area in found}
+
+
+def grids_by_code(user, grid_codes: Iterable[str]) -> dict[str, Grid]:
+    """The grids among ``grid_codes`` the user may see, by code."""
+    return {grid.code: grid for grid in grids(user).filter(code__in=set(grid_codes))}
 
 
 BBOX_PATTERN = r"^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$"
@@ -182,32 +220,51 @@ def grids_under(user, area: AdminArea | Grid) -> QuerySet[Grid]:
     return grids(user).filter(path_q((area.path,)))
 
 
-def compounds(user) -> QuerySet[Compound]:
-    return _restricted(Compound.objects.select_related("community", "grid"), user)
+def compounds(user, action: str = "view") -> QuerySet[Compound]:
+    return Compound.objects.select_related("community", "grid").restrict(user, action)
 
 
-def buildings(user) -> QuerySet[Building]:
-    return _restricted(
-        Building.objects.select_related("community", "grid", "compound").annotate(
-            households=Count("dwellings__household")
-        ),
-        user,
+def _buildings() -> QuerySet[Building]:
+    return Building.objects.select_related("community", "grid", "compound").annotate(
+        households=Count("dwellings__household")
     )
 
 
-def dwellings(user) -> QuerySet[Dwelling]:
-    return _restricted(
-        Dwelling.objects.select_related("building", "entrance", "grid", "household__head"),
-        user,
+def buildings(user, action: str = "view") -> QuerySet[Building]:
+    return _buildings().restrict(user, action)
+
+
+def _dwellings() -> QuerySet[Dwelling]:
+    return Dwelling.objects.select_related("building", "entrance", "grid", "household__head")
+
+
+def dwellings(user, action: str = "view") -> QuerySet[Dwelling]:
+    return _dwellings().restrict(user, action)
+
+
+def get_compound(
+    user, ref: Compound | int | str, action: str = "view", community: AdminArea | None = None
+) -> Compound:
+    """A compound by row, id, or ref within ``community`` (refs are unique per community)."""
+    key = lookup(ref, "ref")
+    if "ref" in key:
+        key["community"] = community
+    missing = f"no compound with id {key['pk']}" if "pk" in key else f"no compound {ref}"
+    return access(
+        user, action, Compound.objects.select_related("community", "grid"), missing, **key
     )
 
 
-def get_building(user, ref: str) -> Building:
-    return one_or_not_found(buildings(user), f"no building {ref}", ref=ref)
+def get_building(user, ref: Building | str, action: str = "view") -> Building:
+    """A building by row or ref."""
+    key = lookup(ref, "ref")
+    name = ref.ref if isinstance(ref, Building) else ref
+    return access(user, action, _buildings(), f"no building {name}", **key)
 
 
-def get_dwelling(user, pk: int) -> Dwelling:
-    return one_or_not_found(dwellings(user), f"no dwelling with id {pk}", pk=pk)
+def get_dwelling(user, ref: Dwelling | int, action: str = "view") -> Dwelling:
+    key = lookup(ref, "pk")
+    return access(user, action, _dwellings(), f"no dwelling with id {key['pk']}", **key)
 
 
 def building_features(buildings_: Iterable[Building]) -> str:

@@ -62,7 +62,7 @@ def area_detail(request, code: str):
 @login_required
 def grid_detail(request, code: str):
     user = request.user
-    grid = queries.get_grid(user, code=code)
+    grid = queries.get_grid(user, code)
     from finegrid.org.queries import party_orgs, workers
     from finegrid.people.queries import households
 
@@ -193,7 +193,7 @@ def route_stops(user, grid: Grid) -> list[dict]:
 @login_required
 def route_sheet(request, code: str):
     """The list a micro-grid worker carries door to door (走访清单), printable."""
-    grid = queries.get_grid(request.user, code=code)
+    grid = queries.get_grid(request.user, code)
     route = Route.objects.restrict(request.user).filter(grid=grid).first()
     return render(
         request,

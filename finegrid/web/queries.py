@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import posixpath
 from collections import Counter
 
 from django.db.models import Count
 from django.db.models.functions import Substr
 
+from finegrid.accounts.scope import path_q
 from finegrid.org.models import PartyOrg, Worker
 from finegrid.org.queries import GENERAL_GRID_HOUSEHOLDS, GENERAL_PATH_LENGTH
 from finegrid.people.models import Household, Person
@@ -72,8 +74,15 @@ def grid_stats(user, grids: list[Grid]) -> dict[int, dict]:
     """For the map: households, estimated minutes, active workers and whether a party
     organization exists, per grid."""
     totals: Counter[str] = Counter()
+    if not grids:
+        return {}
+    # Count only under the grids asked for: the tree below their common ancestor, not the
+    # reader's whole scope (a community's map inside a city-wide scope).
+    common = posixpath.commonpath([grid.path for grid in grids])
+    ids = [grid.pk for grid in grids]
     for path, n in (
         Household.objects.restrict(user)
+        .filter(path_q((common,)))
         .values_list("path")
         .annotate(n=Count("pk"))
         .values_list("path", "n")
@@ -81,12 +90,20 @@ def grid_stats(user, grids: list[Grid]) -> dict[int, dict]:
         parts = path.split("/")
         for depth in range(1, len(parts) + 1):
             totals["/".join(parts[:depth])] += n
-    staffed = _by(Worker.objects.restrict(user).active(), "grid_id")
-    organized = set(PartyOrg.objects.restrict(user).values_list("grid_id", flat=True))
-    minutes = dict(Route.objects.restrict(user).values_list("grid_id", "minutes"))
+    staffed = _by(Worker.objects.restrict(user).active().filter(grid_id__in=ids), "grid_id")
+    organized = set(
+        PartyOrg.objects.restrict(user).filter(grid_id__in=ids).values_list("grid_id", flat=True)
+    )
+    minutes = dict(
+        Route.objects.restrict(user).filter(grid_id__in=ids).values_list("grid_id", "minutes")
+    )
+    from finegrid.cases.queries import open_counts_under
+
+    cases = open_counts_under(user, common)
     stats = {}
     for grid in grids:
         stats[grid.pk] = {
+            "cases": cases[grid.path],
             "households": totals[grid.path],
             "minutes": minutes.get(grid.pk),
             "workers": staffed.get(grid.pk, 0),

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 
 from finegrid.accounts.roles import STAFF_ROLES, Role
 from finegrid.org.models import PartyOrgKind, WorkerRole
-from finegrid.org.queries import workers
+from finegrid.org.queries import serving
 from finegrid.people.queries import households
 from finegrid.territory.models import GridKind
 from finegrid.web.queries import cockpit as cockpit_figures
@@ -16,7 +16,8 @@ from finegrid.web.queries import cockpit as cockpit_figures
 @login_required
 def home(request):
     """Each role lands on what it needs: staff on the cockpit, a micro-grid worker on
-    their route sheet, grid workers on their grid, a resident on their household."""
+    their route sheet, grid workers on their grid, a resident on their household, a
+    department on the cases routed or whistled to its unit."""
     user = request.user
     assignments = list(user.assignments.select_related("area", "grid"))
     if user.role in STAFF_ROLES or user.is_superuser:
@@ -28,21 +29,34 @@ def home(request):
         return redirect("grid-detail", code=grid.code)
     if user.role == Role.RESIDENT:
         return resident_home(request)
+    if user.role == Role.DEPARTMENT:
+        return redirect("case-list")
     return render(request, "web/home.html", {"assignments": assignments})
+
+
+def case_figures(user) -> dict:
+    """The cases section of the cockpit (finegrid.cases)."""
+    from finegrid.cases.figures import rates
+    from finegrid.cases.queries import cases
+
+    return {"rates": rates(cases(user))} if user.has_perm("cases.view_case") else {}
 
 
 def resident_home(request):
     """A resident's own household and the masked contacts of the workers of their grid."""
     household = households(request.user).first()
     grid = household.dwelling.grid if household else None
-    contacts = []
-    if grid is not None:
-        serving = workers(None).active().filter(grid__in=[grid, grid.parent]).order_by("role")
-        contacts = [(w.get_role_display(), w.name, w.phone_masked) for w in serving]
+    contacts = [
+        (w.get_role_display(), w.name, w.phone_masked)
+        for w in (serving(household) if household else [])
+    ]
+    from finegrid.cases.views import resident_context
+
     return render(
         request,
         "web/resident.html",
-        {"household": household, "grid": grid, "contacts": contacts},
+        {"household": household, "grid": grid, "contacts": contacts}
+        | resident_context(request.user),
     )
 
 
@@ -77,5 +91,6 @@ def cockpit(request):
             "grid_workers": figures["workers"].get(WorkerRole.GRID_WORKER, 0),
             "charts": charts,
             "scopes": request.user.assignments.select_related("area", "grid"),
-        },
+        }
+        | case_figures(request.user),
     )

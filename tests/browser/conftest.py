@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import system
+
 CHROMIUM = Path(os.environ.get("FINEGRID_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 MISSING = f"browser tests skipped: {CHROMIUM} not found (apt-get install chromium fonts-noto-cjk)"
@@ -100,7 +102,7 @@ def log_in():
     from finegrid.accounts.models import User
 
     def _log_in(page, username: str) -> None:
-        do_set_password(None, User.objects.get(username=username), PASSWORD)
+        do_set_password(system(), User.objects.get(username=username), PASSWORD)
         page.goto("/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)

@@ -1,7 +1,7 @@
 import pytest
 
 from finegrid.territory.actions import do_create_grid
-from tests.conftest import COMMUNITY_A, square
+from tests.conftest import COMMUNITY_A, square, system
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,8 +64,8 @@ def test_the_map_labels_grids_with_their_codes_and_keeps_small_grids_on_top(worl
     ring = list(square(103.93, 30.57)["coordinates"][0][:-1])
     ring = ring[2:] + ring[:2]
     shared = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
-    do_create_grid(None, code=f"{COMMUNITY_A}-001-03", geometry=shared)
-    do_create_grid(None, code=f"{COMMUNITY_A}-001-04", geometry=square(103.93, 30.57, 0.003))
+    do_create_grid(system(), code=f"{COMMUNITY_A}-001-03", geometry=shared)
+    do_create_grid(system(), code=f"{COMMUNITY_A}-001-04", geometry=square(103.93, 30.57, 0.003))
     log_in(page, "community_staff")
     page.goto("/map/")
     page.wait_for_selector(".map[data-features]")
@@ -96,7 +96,7 @@ def test_the_map_labels_grids_with_their_codes_and_keeps_small_grids_on_top(worl
     assert f"{COMMUNITY_A}-001-01" in popup.inner_text()
     assert "网格员" in popup.inner_text()
     popup.locator(f"a[href='/grids/{COMMUNITY_A}-001-03/']").click()
-    page.wait_for_url(f"**/grids/{COMMUNITY_A}-001-03/")
+    page.wait_for_url(f"**/grids/{COMMUNITY_A}-001-03/", timeout=60_000)
 
 
 def test_the_map_speaks_the_pages_language(world, page, live_server, log_in):

@@ -11,7 +11,17 @@ import shapely
 
 from finegrid.cli import main
 
-from .files import GRID_A, GRID_B, LAT0, LON0, feature, two_grid_buildings, two_grids, write
+from .files import (
+    GRID_A,
+    GRID_B,
+    LAT0,
+    LON0,
+    feature,
+    square,
+    two_grid_buildings,
+    two_grids,
+    write,
+)
 
 
 @pytest.fixture
@@ -230,7 +240,9 @@ def test_invalid_geometry_is_named(city, tmp_path, capsys):
     ]
     features[3]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
     assert divide_file(tmp_path, features, grids) == 1
-    assert "feature #4 (id 'A3'): property 'geometry' is invalid" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "feature #4 (id 'A3'): property 'geometry' is invalid: Self-intersection" in error
+    assert "(--repair-geometry repairs it)" in error
 
 
 def test_building_outside_every_grid_is_named(city, tmp_path, capsys):
@@ -262,3 +274,138 @@ def test_unknown_profile_field_is_refused(city, tmp_path, capsys):
     profile.write_text('{"window": 120}')
     assert divide(buildings, "-o", tmp_path / "o.geojson", "--profile", profile) == 1
     assert "unknown profile field 'window'" in capsys.readouterr().err
+
+
+def test_simulate_reports_each_micro_grid_and_the_share_in_time(city, tmp_path, capsys):
+    buildings, grids = city
+    out = tmp_path / "micro.geojson"
+    divide(buildings, "-o", out, "--grids", grids, "--workers", 1)
+    capsys.readouterr()
+    assert (
+        main(["simulate", str(out), "--buildings", str(buildings), "--json", "--runs", "400"]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"micro_grids", "within_window_share", "p95_minutes"}
+    micro = load(out)["features"]
+    assert [g["code"] for g in report["micro_grids"]] == sorted(
+        f["properties"]["code"] for f in micro
+    )
+    by_code = {f["properties"]["code"]: f["properties"] for f in micro}
+    for grid in report["micro_grids"]:
+        assert grid["minutes"] == pytest.approx(by_code[grid["code"]]["minutes"], abs=0.05)
+        assert grid["households"] == by_code[grid["code"]]["households"]
+        assert 0 <= grid["p_within"] <= 1
+    shares = [g["p_within"] >= 0.95 for g in report["micro_grids"]]
+    assert report["within_window_share"] == pytest.approx(sum(shares) / len(shares), abs=1e-4)
+    again = ["simulate", str(out), "--buildings", str(buildings), "--json", "--runs", "400"]
+    main(again)
+    assert json.loads(capsys.readouterr().out) == report, "same seed, same report"
+    main([*again, "--seed", "1"])
+    assert json.loads(capsys.readouterr().out) != report
+
+
+def test_divide_with_a_confidence_keeps_the_promise_in_simulation(city, tmp_path, capsys):
+    buildings, grids = city
+    plain, sure = tmp_path / "plain.geojson", tmp_path / "sure.geojson"
+    divide(buildings, "-o", plain, "--grids", grids, "--workers", 1)
+    divide(buildings, "-o", sure, "--grids", grids, "--confidence", "0.95", "--workers", 1)
+    capsys.readouterr()
+    assert len(load(sure)["features"]) > len(load(plain)["features"])
+    shares = []
+    for path in (plain, sure):
+        main(["simulate", str(path), "--buildings", str(buildings), "--json", "--runs", "2000"])
+        shares.append(json.loads(capsys.readouterr().out)["within_window_share"])
+    assert shares[0] < 0.9
+    assert shares[1] >= 0.9
+    main(["simulate", str(sure), "--buildings", str(buildings)])
+    assert "micro-grids, 1000 runs each:" in capsys.readouterr().out
+
+
+def test_a_confidence_outside_its_range_is_a_usage_error(city, tmp_path, capsys):
+    buildings, _ = city
+    with pytest.raises(SystemExit):
+        divide(buildings, "-o", tmp_path / "m.geojson", "--confidence", "1.2")
+    assert "--confidence: must be at least 0.5 and below 1, not 1.2" in capsys.readouterr().err
+
+
+def test_simulate_names_a_building_the_file_does_not_have(city, tmp_path, capsys):
+    buildings, grids = city
+    out = tmp_path / "micro.geojson"
+    divide(buildings, "-o", out, "--grids", grids, "--workers", 1)
+    fewer = write(tmp_path / "fewer.geojson", two_grid_buildings()[1:])
+    capsys.readouterr()
+    assert main(["simulate", str(out), "--buildings", str(fewer)]) == 1
+    assert "names building 'A0', which" in capsys.readouterr().err
+
+
+def test_repair_geometry_mends_footprints_and_lists_them(city, tmp_path):
+    _, grids = city
+    features = two_grid_buildings()
+    lon, lat = features[3]["geometry"]["coordinates"]
+    bowtie = [
+        [lon, lat],
+        [lon + 1e-4, lat + 1e-4],
+        [lon + 1e-4, lat],
+        [lon, lat + 1e-4],
+        [lon, lat],
+    ]
+    features[3]["geometry"] = {"type": "Polygon", "coordinates": [bowtie]}
+    flat = [[lon + 2e-4, lat], [lon + 3e-4, lat], [lon + 4e-4, lat], [lon + 2e-4, lat]]
+    features[5]["geometry"] = {"type": "Polygon", "coordinates": [flat]}
+    two_wings = [
+        square(lon, lat - 2e-4, 5e-5)["coordinates"],
+        square(lon + 1e-4, lat - 2e-4, 5e-5)["coordinates"],
+    ]
+    features[7]["geometry"] = {"type": "MultiPolygon", "coordinates": two_wings}
+    source = write(tmp_path / "input.geojson", features)
+    out, report = tmp_path / "micro.geojson", tmp_path / "report.json"
+    arguments = ("-o", out, "--grids", grids, "--report", report, "--workers", 1)
+    assert divide(source, *arguments, "--repair-geometry") == 0
+    assert load(report)["repaired"] == [
+        {"id": "A3", "reason": "Self-intersection[104.06215 30.66035]"},
+        {
+            "id": "A5",
+            "reason": "degenerate footprint (Self-intersection[104.0624 30.6603]): "
+            "replaced by its centroid",
+        },
+    ]
+    parts = [p for f in load(out)["features"] for p in f["properties"]["parts"]]
+    assert {p["building"] for p in parts} >= {"A3", "A5", "A7"}
+    assert sum(p["households"] for p in parts) == 12 * 36 + 4 * 180
+
+
+def test_a_grid_without_households_is_still_covered(tmp_path):
+    features = [
+        feature({"type": "Point", "coordinates": [LON0 + 1e-4, LAT0 + 1e-4]}, id="E", households=0)
+    ]
+    grid = [feature(square(LON0, LAT0, 0.0025), code=GRID_A)]
+    out, report = tmp_path / "micro.geojson", tmp_path / "report.json"
+    source, grids = write(tmp_path / "b.geojson", features), write(tmp_path / "g.geojson", grid)
+    assert divide(source, "-o", out, "--grids", grids, "--report", report) == 0
+    (micro,) = load(out)["features"]
+    assert micro["properties"]["code"] == f"{GRID_A}-01"
+    assert micro["properties"]["households"] == 0
+    assert micro["properties"]["buildings"] == ["E"]
+    assert shapely.geometry.shape(micro["geometry"]).equals(
+        shapely.geometry.shape(grid[0]["geometry"])
+    )
+    assert load(report)["empty_micro_grids"] == 1
+
+
+def test_a_tower_split_across_general_grids_reports_each_grids_own_minutes(tmp_path):
+    tower = feature(
+        {"type": "Point", "coordinates": [LON0, LAT0]},
+        id="T",
+        households=1200,
+        floors=30,
+        entrances=2,
+        general_grid="510116001005-001",
+    )
+    out = tmp_path / "general.geojson"
+    divide(write(tmp_path / "b.geojson", [tower]), "-o", out, "--level", "general", "--workers", 1)
+    grids = [f["properties"] for f in load(out)["features"]]
+    assert len(grids) == 3
+    assert sum(g["households"] for g in grids) == 1200
+    whole = 2 * (2 + 0.5 * 29) + 2 * 1200
+    assert all(g["minutes"] < whole / 2 for g in grids)
+    assert sum(g["minutes"] for g in grids) >= whole

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import shapely
 from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from shapely import Point
 
 from finegrid.divide import Building, Profile, divide_grid
+from finegrid.divide.network import WalkNetwork
 from finegrid.divide.workload import spread_households
 
 from .strategies import CELL_DEG, LAT0, LON0, boundary_of, general_grids, metres
@@ -45,7 +48,8 @@ def test_every_household_once_and_every_micro_grid_within_the_window(grid):
     visited = defaultdict(int)
     for micro in division.micro_grids:
         assert micro.minutes <= PROFILE.window_minutes + 1e-6
-        assert micro.households == sum(p.households for p in micro.parts) > 0
+        assert micro.households == sum(p.households for p in micro.parts)
+        assert micro.households > 0 or not micro.parts
         entrances = [(p.building, p.entrance) for p in micro.parts]
         assert len(entrances) == len(set(entrances)), "an entrance is entered once per visit"
         for part in micro.parts:
@@ -81,9 +85,17 @@ def crowded_spot():
     return buildings, boundary_of("box", 20)
 
 
+def lone_house_in_a_grid_of_two_pieces():
+    """One building on a MultiPolygon grid, as hypothesis found it: its cell was the whole
+    grid, two pieces."""
+    house = Building(id="B0", households=1, geometry=Point(LON0, LAT0))
+    return [house], boundary_of("two", 20)
+
+
 @settings(settings.get_profile("divide"))
 @given(general_grids())
 @example(crowded_spot())
+@example(lone_house_in_a_grid_of_two_pieces())
 def test_polygons_are_connected_disjoint_and_cover_the_grid(grid):
     buildings, boundary = grid
     micro_grids = divide_grid(buildings, code=CODE, boundary=boundary).micro_grids
@@ -130,3 +142,34 @@ def test_codes_are_numbered_from_one_without_gaps(grid):
     micro_grids = divide_grid(buildings, code=CODE, boundary=boundary).micro_grids
     assert [m.number for m in micro_grids] == list(range(1, len(micro_grids) + 1))
     assert all(m.code == f"{CODE}-{m.number:02d}" for m in micro_grids)
+
+
+def street_lattice(boundary, spacing_deg: float) -> WalkNetwork:
+    """Streets every ``spacing_deg`` both ways across the grid's bounding box."""
+    xmin, ymin, xmax, ymax = boundary.bounds
+    xs = np.arange(xmin, xmax + spacing_deg, spacing_deg)
+    ys = np.arange(ymin, ymax + spacing_deg, spacing_deg)
+    nodes = np.array([(x, y) for y in ys for x in xs])
+    width = len(xs)
+    edges = [(r * width + c, r * width + c + 1) for r in range(len(ys)) for c in range(width - 1)]
+    edges += [
+        (r * width + c, (r + 1) * width + c) for r in range(len(ys) - 1) for c in range(width)
+    ]
+    return WalkNetwork(nodes, np.array(edges), np.full(len(edges), np.nan), (None,) * len(edges))
+
+
+@settings(settings.get_profile("divide"))
+@given(general_grids(max_buildings=20), st.sampled_from([2, 5]))
+def test_along_a_street_network_every_micro_grid_still_fits_and_covers(grid, spacing):
+    buildings, boundary = grid
+    network = street_lattice(boundary, spacing * CELL_DEG)
+    division = divide_grid(buildings, code=CODE, boundary=boundary, network=network)
+    visited = defaultdict(int)
+    for micro in division.micro_grids:
+        assert micro.minutes <= PROFILE.window_minutes + 1e-6
+        assert micro.polygon.geom_type == "Polygon"
+        for part in micro.parts:
+            visited[part.building] += part.households
+    assert dict(visited) == {b.id: b.households for b in buildings if b.households}
+    covered = shapely.union_all([micro.polygon for micro in division.micro_grids])
+    assert abs(covered.area - boundary.area) < 1e-6 * boundary.area

@@ -6,6 +6,7 @@ import statistics
 from itertools import pairwise
 
 import pytest
+import shapely
 from shapely import Point
 
 from finegrid.divide import Building, Profile, divide_grid
@@ -62,6 +63,9 @@ def test_a_dwelling_longer_than_the_window_cannot_be_divided():
         ('{"detour_factor": 0.5}', "detour_factor must be ≥ 1"),
         ('{"contact_minutes": "two"}', "contact_minutes must be a number"),
         ("[1, 2]", "a profile is a table"),
+        ('{"away_share": 1}', "away_share must be < 1, got 1"),
+        ('{"away_minutes": 3}', "away_minutes must be ≤ contact_minutes"),
+        ('{"walking_speed_cv": 0.6}', "walking_speed_cv must be < 0.5"),
     ],
 )
 def test_bad_profiles_are_refused_by_field(tmp_path, text, message):
@@ -69,3 +73,62 @@ def test_bad_profiles_are_refused_by_field(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ProfileError, match=message):
         Profile.load(path)
+
+
+def test_entrances_of_one_building_go_to_different_workers_when_that_saves_one():
+    """Three 4-entrance walk-ups of 110 minutes each: whole buildings need three workers,
+    entrance by entrance two do (one building's entrances are shared between them)."""
+    buildings = [
+        Building(
+            id=f"W{i}",
+            households=48,
+            geometry=Point(LON0 + i * 2e-4, LAT0),
+            floors=6,
+            entrances=4,
+            elevator=False,
+        )
+        for i in range(3)
+    ]
+    division = divide_grid(buildings, code="X")
+    assert len(division.micro_grids) == division.lower_bound == 2
+    assert all(m.minutes <= 180 for m in division.micro_grids)
+    first, second = ({p.building for p in m.parts} for m in division.micro_grids)
+    (shared,) = first & second
+    cells = [m.polygon for m in division.micro_grids]
+    assert cells[0].intersection(cells[1]).area > 0, f"both micro-grids hold {shared}'s cell"
+
+
+def test_top_floors_left_alone_share_the_entrance_with_the_floors_below():
+    """A 25-floor entrance of 214 minutes needs two workers: two halves of about 107
+    minutes, not a full 180 and a tiny top."""
+    tower = Building(id="T", households=100, geometry=Point(LON0, LAT0), floors=25)
+    division = divide_grid([tower], code="X")
+    minutes = sorted(m.minutes for m in division.micro_grids)
+    assert len(minutes) == 2
+    assert minutes[1] - minutes[0] < 10
+    ranges = sorted(part.floors for m in division.micro_grids for part in m.parts)
+    assert ranges[0][0] == 1
+    assert ranges[-1][1] == 25
+
+
+def test_the_typical_village_takes_no_more_workers_than_a_split_of_one_walk():
+    """380 houses 38 m apart (bound 10): cutting one walk through the village into
+    stretches that fit finds 12 rounds, where tree partitioning alone made 13."""
+    buildings, boundary = LAYOUTS["village"]()
+    division = divide_grid(buildings, code="X", boundary=boundary)
+    assert division.lower_bound == 10
+    assert len(division.micro_grids) <= 12
+
+
+def test_a_grid_without_buildings_is_one_micro_grid_of_no_households():
+    from .strategies import boundary_of
+
+    boundary = boundary_of("two", 20)
+    micro_grids = divide_grid([], code="X", boundary=boundary).micro_grids
+    assert [(m.code, m.households, m.parts) for m in micro_grids] == [
+        ("X-01", 0, []),
+        ("X-02", 0, []),
+    ]
+    assert all(m.polygon.geom_type == "Polygon" for m in micro_grids)
+    assert shapely.union_all([m.polygon for m in micro_grids]).equals(boundary)
+    assert divide_grid([], code="X").micro_grids == []

@@ -143,9 +143,9 @@ DISTRICT = "510104"
 DISTRICT_TARGETS = {"mean household size": (2.6, 0.05), "aged 60+": (0.1798, 0.025)}
 
 
-def test_a_real_district_matches_the_calibration():
+def test_a_real_district_matches_the_calibration(chengdu_outlines):
     households, ages = 0, []
-    for community in generate([DISTRICT], seed=1, workers=2):
+    for community in generate([DISTRICT], seed=1, workers=2, outlines=chengdu_outlines):
         households += len(community.households)
         ages.append(community.persons["age"])
     age = np.concatenate(ages)

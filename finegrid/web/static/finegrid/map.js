@@ -4,7 +4,7 @@
  * data-focus         code of the grid to outline more strongly and zoom to
  * data-kind-select   id of a <select> whose value filters by grid kind
  * data-measure-select id of a <select> choosing what colours the grids: households,
- *                    minutes or gap (needs the properties of /api/map/grids.geojson)
+ *                    minutes, gap or cases (needs the properties of /api/map/grids.geojson)
  * data-legend        id of the element that shows the colour legend
  * data-route         JSON list of [lon, lat] stops of a visiting order, drawn in order
  * data-follow-view   reload the grids in view (bbox) after each pan or zoom
@@ -34,6 +34,9 @@
       [100, "#2171b5", "70–100"], [Infinity, "#08306b", ">100"]],
     minutes: [[90, "#c7e9c0", "≤90"], [120, "#74c476", "90–120"], [150, "#31a354", "120–150"],
       [180, "#fd8d3c", "150–180"], [Infinity, "#d7301f", ">180"]],
+    // Open cases under a grid (finegrid.cases), for readers who may see cases.
+    cases: [[0, "#f7f7f7", "0"], [2, "#fee0d2", "1–2"], [5, "#fc9272", "3–5"],
+      [10, "#ef3b2c", "6–10"], [Infinity, "#99000d", ">10"]],
   };
 
   // From this zoom on, micro-grids are large enough on screen for their codes to fit.
@@ -126,6 +129,9 @@
       L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: config.tileAttribution || "" }).addTo(map);
     }
   }
+
+  // Other pages' maps (the resident's pin picker) draw on the same base.
+  window.FinegridMap = { addBaseLayer, settings };
 
   function gridUrl(code) {
     return `/grids/${encodeURIComponent(code)}/`;

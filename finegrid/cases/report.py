@@ -1,0 +1,122 @@
+"""Figures per grid, per unit and per period: for the cockpit, the map layer and Excel."""
+
+from __future__ import annotations
+
+import io
+
+from django.db.models import Avg, Count, F, Q
+
+from finegrid.cases import figures, queries
+from finegrid.cases.models import OPEN_STATUSES, WhistleCall
+
+
+def by_grid(user, cases=None) -> list[dict]:
+    """Per finest grid (or community when a case has no grid): counts and shares."""
+    cases = cases if cases is not None else queries.cases(user)
+    rows = []
+    keys = cases.values("grid__code", "grid__name", "community__name").annotate(n=Count("pk"))
+    for key in keys.order_by("-n")[:500]:
+        subset = (
+            cases.filter(grid__code=key["grid__code"])
+            if key["grid__code"]
+            else cases.filter(grid__isnull=True, community__name=key["community__name"])
+        )
+        rows.append(
+            {
+                "grid": key["grid__code"] or "",
+                "name": key["grid__name"] or key["community__name"],
+                **figures.rates(subset),
+                "open": subset.filter(status__in=OPEN_STATUSES).count(),
+            }
+        )
+    return rows
+
+
+def by_unit(user, cases=None) -> list[dict]:
+    cases = cases if cases is not None else queries.cases(user)
+    rows = []
+    for key in (
+        cases.filter(unit__isnull=False).values("unit", "unit__name").annotate(n=Count("pk"))
+    ):
+        rows.append({"unit": key["unit__name"], **figures.rates(cases.filter(unit=key["unit"]))})
+    return sorted(rows, key=lambda r: -r["total"])
+
+
+def department_responses(user) -> list[dict]:
+    """Per summoned department: calls, reported, reported in time, mean hours to report."""
+    calls = (
+        WhistleCall.objects.restrict(user)
+        .values("unit__name")
+        .annotate(
+            calls=Count("pk"),
+            reported=Count("pk", filter=Q(reported_at__isnull=False)),
+            in_time=Count("pk", filter=Q(reported_at__lte=F("due_at"))),
+            mean=Avg(F("reported_at") - F("whistle__at")),
+        )
+    )
+    return [
+        {
+            "unit": row["unit__name"],
+            "calls": row["calls"],
+            "reported": row["reported"],
+            "in_time": row["in_time"],
+            "mean_hours": round(row["mean"].total_seconds() / 3600, 1) if row["mean"] else None,
+        }
+        for row in calls.order_by("unit__name")
+    ]
+
+
+def _percent(value) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+HEADERS = [
+    "网格",
+    "名称",
+    "受理量",
+    "结案",
+    "响应率",
+    "按期结案率",
+    "解决率",
+    "满意率",
+    "重新办理",
+    "超时",
+    "吹哨",
+]
+
+
+def _figure_cells(row: dict) -> list:
+    """The columns of HEADERS after the name: counts, then shares as percentages."""
+    shares = ("responded", "on_time", "resolved", "satisfied")
+    return [
+        row["total"],
+        row["closed"],
+        *(_percent(row[key]) for key in shares),
+        row["reopened"],
+        row["overdue"],
+        row["whistled"],
+    ]
+
+
+def figures_workbook(user) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "按网格"
+    sheet.append(HEADERS)
+    for row in by_grid(user):
+        sheet.append([row["grid"], row["name"], *_figure_cells(row)])
+    units = workbook.create_sheet("按责任单位")
+    units.append(["责任单位", *HEADERS[2:]])
+    for row in by_unit(user):
+        units.append([row["unit"], *_figure_cells(row)])
+    departments = workbook.create_sheet("吹哨报到")
+    departments.append(["部门", "被吹哨次数", "已报到", "按时报到", "平均报到用时（小时）"])
+    for row in department_responses(user):
+        departments.append(
+            [row["unit"], row["calls"], row["reported"], row["in_time"], row["mean_hours"]]
+        )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
