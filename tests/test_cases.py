@@ -500,6 +500,36 @@ def test_pages_take_a_case_from_intake_to_a_rated_close(world, registry, lists, 
     assert export.status_code == 200
 
 
+def test_the_figures_export_counts_the_period_the_list_is_filtered_to(
+    world, registry, lists, client
+):
+    import openpyxl
+
+    with clock.frozen(MONDAY - dt.timedelta(days=40)):
+        open_for_zhang(registry, category="parking")
+    with clock.frozen(MONDAY):
+        open_for_zhang(registry)
+        open_for_zhang(registry)
+    client.force_login(world.users.community_staff)
+    listing = client.get("/cases/", {"since": "2026-11-01", "until": "2026-11-30"})
+    assert listing.content.decode().count("/cases/figures.xlsx?since=2026-11-01") == 1
+
+    def received(query) -> tuple[str, int]:
+        answer = client.get("/cases/figures.xlsx", query)
+        book = openpyxl.load_workbook(io.BytesIO(answer.content))
+        rows = list(book["按网格"].iter_rows(min_row=2, values_only=True))
+        return answer["Content-Disposition"], sum(row[2] for row in rows)
+
+    disposition, total = received({"since": "2026-11-01", "until": "2026-11-30"})
+    assert total == 2
+    assert "2026-11-01%E8%87%B32026-11-30.xlsx" in disposition
+    assert received({"until": "2026-10-31"})[1] == 1
+    assert received({})[1] == 3
+    wrong = client.get("/cases/figures.xlsx", {"since": "11/01/2026"})
+    assert wrong.status_code == 400
+    assert "since：日期格式应为 YYYY-MM-DD" in wrong.content.decode()
+
+
 # --- Robots ----------------------------------------------------------------------------------
 
 

@@ -6,13 +6,13 @@ import io
 
 from django.db.models import Avg, Count, F, Q
 
-from finegrid.cases import figures, queries
+from finegrid.cases import figures
 from finegrid.cases.models import OPEN_STATUSES, WhistleCall
 
 
-def by_grid(user, cases=None) -> list[dict]:
-    """Per finest grid (or community when a case has no grid): counts and shares."""
-    cases = cases if cases is not None else queries.cases(user)
+def by_grid(cases) -> list[dict]:
+    """Per finest grid (or community when a case has no grid) of ``cases``: counts and
+    shares."""
     rows = []
     keys = cases.values("grid__code", "grid__name", "community__name").annotate(n=Count("pk"))
     for key in keys.order_by("-n")[:500]:
@@ -32,8 +32,7 @@ def by_grid(user, cases=None) -> list[dict]:
     return rows
 
 
-def by_unit(user, cases=None) -> list[dict]:
-    cases = cases if cases is not None else queries.cases(user)
+def by_unit(cases) -> list[dict]:
     rows = []
     for key in (
         cases.filter(unit__isnull=False).values("unit", "unit__name").annotate(n=Count("pk"))
@@ -42,10 +41,12 @@ def by_unit(user, cases=None) -> list[dict]:
     return sorted(rows, key=lambda r: -r["total"])
 
 
-def department_responses(user) -> list[dict]:
-    """Per summoned department: calls, reported, reported in time, mean hours to report."""
+def department_responses(user, cases) -> list[dict]:
+    """Per department summoned on ``cases``: calls, reported, reported in time, mean hours
+    to report."""
     calls = (
         WhistleCall.objects.restrict(user)
+        .filter(whistle__case__in=cases)
         .values("unit__name")
         .annotate(
             calls=Count("pk"),
@@ -98,22 +99,24 @@ def _figure_cells(row: dict) -> list:
     ]
 
 
-def figures_workbook(user) -> bytes:
+def figures_workbook(user, cases) -> bytes:
+    """The figures of ``cases`` (already scoped to ``user``) per grid, per responsible
+    unit and per summoned department, one sheet each."""
     import openpyxl
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "按网格"
     sheet.append(HEADERS)
-    for row in by_grid(user):
+    for row in by_grid(cases):
         sheet.append([row["grid"], row["name"], *_figure_cells(row)])
     units = workbook.create_sheet("按责任单位")
     units.append(["责任单位", *HEADERS[2:]])
-    for row in by_unit(user):
+    for row in by_unit(cases):
         units.append([row["unit"], *_figure_cells(row)])
     departments = workbook.create_sheet("吹哨报到")
     departments.append(["部门", "被吹哨次数", "已报到", "按时报到", "平均报到用时（小时）"])
-    for row in department_responses(user):
+    for row in department_responses(user, cases):
         departments.append(
             [row["unit"], row["calls"], row["reported"], row["in_time"], row["mean_hours"]]
         )

@@ -3,11 +3,14 @@ residents, workers and hotline staff, the compound group, units and duty lists."
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -57,24 +60,47 @@ def _floats(request, *names):
     return values
 
 
-@login_required
-def case_list(request):
+def _day(request, name: str, *, after: bool = False) -> dt.datetime | None:
+    """A date field of the filter form as the local midnight that starts it (``after``:
+    that ends it, so the period includes the day)."""
+    raw = (request.GET.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(_("%(field)s：日期格式应为 YYYY-MM-DD") % {"field": name}) from None
+    if not 1900 <= day.year <= 2999:
+        raise InvalidInput(_("%(field)s：日期须在1900年至2999年之间") % {"field": name})
+    if after:
+        day += dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _filtered_cases(request):
+    """The cases the list page's filters select: what the page lists and counts, and what
+    its Excel export counts."""
     user = request.user
-    if not user.has_perm("cases.view_case"):
-        raise PermissionDenied
-    path = None
     area = request.GET.get("area", "")
-    if area:
-        path = territory.get_node(user, area).path
-    filtered = queries.filter_cases(
+    return queries.filter_cases(
         queries.cases(user),
         status=request.GET.get("status") or None,
         category=request.GET.get("category") or None,
         overdue=True if request.GET.get("overdue") else None,
         open_only=bool(request.GET.get("open")),
-        path=path,
+        path=territory.get_node(user, area).path if area else None,
+        since=_day(request, "since"),
+        until=_day(request, "until", after=True),
         text=(request.GET.get("q") or "")[:100] or None,
     )
+
+
+@login_required
+def case_list(request):
+    user = request.user
+    if not user.has_perm("cases.view_case"):
+        raise PermissionDenied
+    filtered = _filtered_cases(request)
     my_units = list(Unit.objects.filter(members=user).order_by("name"))
     return render(
         request,
@@ -437,7 +463,14 @@ def duty_lists_export(request, code: str):
 
 @login_required
 def figures_export(request):
-    """Figures per grid for the cases in scope, as a workbook."""
+    """Figures per grid, per unit and of 吹哨报到 for the cases the list page's filters
+    select (a period among them), as a workbook named after the period."""
     from finegrid.cases.report import figures_workbook
 
-    return attachment(figures_workbook(request.user), "事件统计.xlsx")
+    if not request.user.has_perm("cases.view_case"):
+        raise PermissionDenied
+    period = "至".join(
+        request.GET[name].strip() for name in ("since", "until") if request.GET.get(name)
+    )
+    name = f"事件统计-{period}.xlsx" if period else "事件统计.xlsx"
+    return attachment(figures_workbook(request.user, _filtered_cases(request)), name)
