@@ -261,7 +261,7 @@ QUIZ_BLANKS = 3  # empty question slots the quiz form offers beyond those writte
 @login_required
 def quiz_form(request, pk: int):
     """Write a course's quiz and its pass mark: each question its text, its choices (one a
-    line) and the number of the right one. A question left without text is dropped."""
+    line) and the number of the right one. A question left empty is dropped."""
     course = _course_to_change(request, pk, "workforce.add_quizquestion")
     errors: dict[str, str] = {}
     if request.method == "POST":
