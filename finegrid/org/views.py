@@ -1,4 +1,5 @@
-"""The coverage report page."""
+"""The coverage report page, with the workers still without induction training (counted
+once, by the workforce app's training coverage)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from finegrid.org import queries
 from finegrid.territory import queries as territory
 from finegrid.territory.models import GridKind
 from finegrid.territory.views import breadcrumbs
+from finegrid.workforce import queries as workforce
 
 
 @login_required
 def coverage(request, code: str):
     node = territory.get_node(request.user, code)
     report = queries.coverage(request.user, node)
+    training = None
+    if request.user.has_perm("workforce.view_attendance"):
+        training = workforce.training_coverage(request.user, node)
     return render(
         request,
         "org/coverage.html",
@@ -33,5 +38,7 @@ def coverage(request, code: str):
             ],
             "share": f"{report.share_without_party_org():.1%}",
             "low_high": queries.GENERAL_GRID_HOUSEHOLDS,
+            "training": training,
+            "induction_days": workforce.induction_days(),
         },
     )

@@ -114,6 +114,38 @@ def _decimal(value, field: str, problems: list[str], low=None, high=None) -> Dec
 # --- Training ----------------------------------------------------------------------------
 
 
+def _whole(value, field: str, problems: list[str], low: int, high: int) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        problems.append(f"{field}: must be between {low} and {high}")
+        return None
+    return number
+
+
+def _course_values(title, kind, hours, description, pass_mark) -> dict:
+    """A course's fields checked together, for its creation and its edits."""
+    problems = []
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 100:
+        problems.append("title: must be 1 to 100 characters")
+    if kind not in CourseKind.values:
+        problems.append(f"kind: {kind!r} is not one of {', '.join(CourseKind.values)}")
+    hours = _decimal(hours, "hours", problems, Decimal("0.5"), Decimal(200))
+    pass_mark = _whole(pass_mark, "pass_mark", problems, 0, 100)
+    if problems:
+        raise InvalidInput(problems)
+    return {
+        "title": title,
+        "kind": kind,
+        "hours": hours,
+        "description": (description or "").strip(),
+        "pass_mark": pass_mark,
+    }
+
+
 @transaction.atomic
 def do_create_course(
     actor,
@@ -128,27 +160,32 @@ def do_create_course(
     """A course run by an area (a street's course is open to every worker under it)."""
     area = territory.get_area(actor, area)
     require_place(actor, "add", Course, area.path, f"no administrative area with code {area.code}")
-    problems = []
-    title = (title or "").strip()
-    if not 1 <= len(title) <= 100:
-        problems.append("title: must be 1 to 100 characters")
-    if kind not in CourseKind.values:
-        problems.append(f"kind: {kind!r} is not one of {', '.join(CourseKind.values)}")
-    hours = _decimal(hours, "hours", problems, Decimal("0.5"), Decimal(200))
-    if not 0 <= int(pass_mark) <= 100:
-        problems.append("pass_mark: must be between 0 and 100")
-    if problems:
-        raise InvalidInput(problems)
-    course = Course.objects.create(
-        title=title,
-        kind=kind,
-        hours=hours,
-        description=description.strip(),
-        pass_mark=pass_mark,
-        area=area,
-        path=area.path,
-    )
+    values = _course_values(title, kind, hours, description, pass_mark)
+    course = Course.objects.create(**values, area=area, path=area.path)
     audit.record(actor, AuditAction.CREATE, course)
+    return course
+
+
+@transaction.atomic
+def do_update_course(
+    actor,
+    course: Course | int,
+    *,
+    title: str,
+    kind: str,
+    hours,
+    description: str = "",
+    pass_mark: int = 80,
+) -> Course:
+    """Correct a course's title, kind, hours, description or pass mark. The area that
+    runs it stays: its sessions, materials and quiz belong there."""
+    course = queries.get_course(actor, course, "change")
+    values = _course_values(title, kind, hours, description, pass_mark)
+    before = audit.snapshot(course)
+    for name, value in values.items():
+        setattr(course, name, value)
+    course.save(update_fields=list(values))
+    audit.record(actor, AuditAction.UPDATE, course, before=before)
     return course
 
 
@@ -176,11 +213,16 @@ def do_add_material(actor, course: Course | int, *, title: str, file) -> CourseM
 
 
 @transaction.atomic
-def do_set_quiz(actor, course: Course | int, questions: list[dict]) -> list[QuizQuestion]:
-    """Replace a course's quiz: each question a text, 2–6 choices and the right one."""
+def do_set_quiz(
+    actor, course: Course | int, questions: list[dict], pass_mark=None
+) -> list[QuizQuestion]:
+    """Replace a course's quiz: each question a text, 2–6 choices and the right one; and,
+    where given, the pass mark with it."""
     course = queries.get_course(actor, course, "change")
     require(actor, "workforce.add_quizquestion")
     problems = []
+    if pass_mark is not None:
+        pass_mark = _whole(pass_mark, "pass_mark", problems, 0, 100)
     for number, question in enumerate(questions, start=1):
         choices = question.get("choices") or []
         if not 1 <= len((question.get("text") or "").strip()) <= 300:
@@ -193,7 +235,11 @@ def do_set_quiz(actor, course: Course | int, questions: list[dict]) -> list[Quiz
             problems.append(f"question {number}: answer must be the index of a choice")
     if problems:
         raise InvalidInput(problems)
-    before = [audit.snapshot(q) for q in course.questions.all()]
+    questions_before = [audit.snapshot(q) for q in course.questions.all()]
+    before = {"pass_mark": course.pass_mark, "questions": questions_before}
+    if pass_mark is not None:
+        course.pass_mark = pass_mark
+        course.save(update_fields=["pass_mark"])
     course.questions.all().delete()
     created = [
         QuizQuestion.objects.create(
@@ -210,8 +256,11 @@ def do_set_quiz(actor, course: Course | int, questions: list[dict]) -> list[Quiz
         actor,
         AuditAction.UPDATE,
         course,
-        before={"questions": before},
-        after={"questions": [audit.snapshot(q) for q in created]},
+        before=before,
+        after={
+            "pass_mark": course.pass_mark,
+            "questions": [audit.snapshot(q) for q in created],
+        },
         reason="quiz",
     )
     return created
@@ -243,8 +292,7 @@ def do_schedule_session(
         problems.append("place: must be 1 to 100 characters")
     if not 1 <= len(trainer) <= 50:
         problems.append("trainer: must be 1 to 50 characters")
-    if not 1 <= int(capacity) <= 10000:
-        problems.append("capacity: must be between 1 and 10000")
+    capacity = _whole(capacity, "capacity", problems, 1, 10000)
     if problems:
         raise InvalidInput(problems)
     session = TrainingSession.objects.create(

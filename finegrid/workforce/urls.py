@@ -5,7 +5,12 @@ from finegrid.workforce import views
 urlpatterns = [
     path("", views.index, name="workforce"),
     path("me/", views.me, name="workforce-me"),
+    path("courses/new/", views.course_form, name="workforce-course-new"),
     path("courses/<int:pk>/", views.course_detail, name="workforce-course"),
+    path("courses/<int:pk>/edit/", views.course_form, name="workforce-course-edit"),
+    path("courses/<int:pk>/materials/new/", views.material_form, name="workforce-material-new"),
+    path("courses/<int:pk>/sessions/new/", views.session_form, name="workforce-session-new"),
+    path("courses/<int:pk>/quiz/edit/", views.quiz_form, name="workforce-quiz-edit"),
     path("courses/<int:pk>/quiz/", views.take_quiz, name="workforce-quiz"),
     path("materials/<int:pk>/", views.material, name="workforce-material"),
     path("sessions/<int:pk>/screen/", views.check_in_screen, name="workforce-screen"),

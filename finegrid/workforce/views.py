@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import segno
 from django.contrib import messages
@@ -16,14 +17,15 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from finegrid.accounts.roles import STAFF_ROLES
-from finegrid.accounts.scope import in_scope
+from finegrid.accounts.scope import in_scope, path_q, scope_paths
 from finegrid.errors import Conflict, InvalidInput, NotFound
 from finegrid.territory import queries as territory
 from finegrid.workforce import actions, export, queries, sources
-from finegrid.workforce.models import AppealStatus, ResultKind
+from finegrid.workforce.models import AppealStatus, CourseKind, ResultKind
 
 
 def _found(call, *args, **kwargs):
@@ -72,7 +74,250 @@ def course_detail(request, pk: int):
             "sessions": queries.sessions(request.user).filter(course=course),
             "questions": course.questions.order_by("number"),
             "posts": posts,
+            "may_change": request.user.has_perm("workforce.change_course")
+            and in_scope(request.user, course.path),
         },
+    )
+
+
+# --- Running training: courses, materials, sessions and quizzes, made on pages -------------
+
+# The actions' problems (English, for the API and the command line) as each form says
+# them next to its field: (how the problem starts, the field, what the page says).
+FIELD_PROBLEMS = [
+    (r"title:", "title", gettext_lazy("请填写名称，最多 100 个字")),
+    (r"kind:", "kind", gettext_lazy("请选择岗前培训、专题培训或轮训")),
+    (r"hours:", "hours", gettext_lazy("学时须在 0.5 至 200 之间")),
+    (r"pass_mark:", "pass_mark", gettext_lazy("及格分须为 0 至 100 的整数")),
+    (r"file: is empty", "file", gettext_lazy("请选择一个不为空的文件")),
+    (r"file: larger", "file", gettext_lazy("文件不能超过 %(mb)s MB")),
+    (r"starts_at:", "starts_at", gettext_lazy("请填写开始时间")),
+    (r"ends_at: not a time", "ends_at", gettext_lazy("请填写结束时间")),
+    (r"ends_at: must be after", "ends_at", gettext_lazy("结束时间须晚于开始时间")),
+    (r"ends_at: a session lasts", "ends_at", gettext_lazy("一个场次最长 7 天")),
+    (r"place:", "place", gettext_lazy("请填写地点，最多 100 个字")),
+    (r"trainer:", "trainer", gettext_lazy("请填写授课人，最多 50 个字")),
+    (r"capacity:", "capacity", gettext_lazy("名额须为 1 至 10000 的整数")),
+    (r"question (\d+): text", "text_{}", gettext_lazy("请填写题目，最多 300 个字")),
+    (r"question (\d+): needs", "choices_{}", gettext_lazy("每行一个选项，共 2 至 6 个")),
+    (r"question (\d+): answer", "answer_{}", gettext_lazy("正确选项须是上面选项的序号")),
+]
+
+
+def _field_errors(error: InvalidInput, slots: list[int] | None = None) -> dict[str, str]:
+    """The page's message for each field the action found wrong; a problem no field is
+    known for is kept, as said, under ``other``. Quiz problems name the n-th question
+    sent, which is the form's slot ``slots[n - 1]``."""
+    errors: dict[str, str] = {}
+    for problem in error.problems:
+        for start, field, text in FIELD_PROBLEMS:
+            found = re.match(start, problem)
+            if found:
+                if found.groups():
+                    field = field.format(slots[int(found.group(1)) - 1])
+                errors.setdefault(field, str(text) % {"mb": actions.MATERIAL_MAX_BYTES // 2**20})
+                break
+        else:
+            errors["other"] = "; ".join(filter(None, [errors.get("other"), problem]))
+    return errors
+
+
+def _course_to_change(request, pk: int, perm: str):
+    """A course the user may change (404 out of scope, 403 for a role that may not), and
+    may add ``perm`` to."""
+    course = _found(queries.get_course, request.user, pk, "change")
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    return course
+
+
+COURSE_FIELDS = ("title", "kind", "hours", "description", "pass_mark")
+
+
+@login_required
+def course_form(request, pk: int | None = None):
+    """A new course of an area in the user's scope, or the edit of one (its area stays)."""
+    user = request.user
+    if pk is None:
+        if not user.has_perm("workforce.add_course"):
+            raise PermissionDenied
+        course = None
+    else:
+        course = _course_to_change(request, pk, "workforce.change_course")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in ("area", *COURSE_FIELDS)}
+        fields = {name: values[name] for name in COURSE_FIELDS}
+        try:
+            if course is None:
+                saved = _found(actions.do_create_course, user, values["area"].strip(), **fields)
+            else:
+                saved = _found(actions.do_update_course, user, course, **fields)
+        except InvalidInput as error:
+            errors = _field_errors(error)
+        else:
+            done = _("已创建课程：%(title)s") if course is None else _("已保存课程：%(title)s")
+            messages.success(request, done % {"title": saved.title})
+            return redirect("workforce-course", pk=saved.pk)
+    elif course is None:
+        first = user.assignments.filter(area__isnull=False).select_related("area").first()
+        values = {"area": first.area.code if first else "", "kind": "", "pass_mark": 80}
+    else:
+        values = {name: getattr(course, name) for name in COURSE_FIELDS}
+    paths = scope_paths(user)
+    areas = territory.areas(user).order_by("path")
+    if paths is not None:
+        areas = areas.filter(path_q(paths)) if paths else areas.none()
+    return render(
+        request,
+        "workforce/course_form.html",
+        {
+            "course": course,
+            "values": values,
+            "errors": errors,
+            "kinds": CourseKind.choices,
+            "areas": areas[:200],
+        },
+    )
+
+
+@login_required
+def material_form(request, pk: int):
+    """Upload a file to a course, checked as the API checks it (not empty, at most 20 MB)."""
+    course = _course_to_change(request, pk, "workforce.add_coursematerial")
+    errors: dict[str, str] = {}
+    title = request.POST.get("title", "")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise InvalidInput("file: is empty")
+            found = actions.do_add_material(request.user, course, title=title, file=upload)
+        except InvalidInput as error:
+            errors = _field_errors(error)
+        else:
+            messages.success(request, _("已上传资料：%(title)s") % {"title": found.title})
+            return redirect("workforce-course", pk=course.pk)
+    return render(
+        request,
+        "workforce/material_form.html",
+        {
+            "course": course,
+            "title": title,
+            "errors": errors,
+            "max_mb": actions.MATERIAL_MAX_BYTES // 2**20,
+        },
+    )
+
+
+def _local_time(text: str) -> dt.datetime | None:
+    """A browser's datetime-local value (2026-12-03T09:00) in the site's time zone."""
+    try:
+        return timezone.make_aware(dt.datetime.fromisoformat(text.strip()))
+    except ValueError:
+        return None
+
+
+SESSION_FIELDS = ("starts_at", "ends_at", "place", "trainer", "capacity")
+
+
+@login_required
+def session_form(request, pk: int):
+    """Schedule a sitting of a course: when, where, who teaches, how many places."""
+    course = _course_to_change(request, pk, "workforce.add_trainingsession")
+    errors: dict[str, str] = {}
+    values = {name: request.POST.get(name, "") for name in SESSION_FIELDS}
+    if request.method == "POST":
+        starts_at, ends_at = _local_time(values["starts_at"]), _local_time(values["ends_at"])
+        times = {"starts_at": starts_at, "ends_at": ends_at}
+        try:
+            if None in times.values():
+                raise InvalidInput([f"{n}: not a time" for n, t in times.items() if t is None])
+            actions.do_schedule_session(
+                request.user,
+                course,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                place=values["place"],
+                trainer=values["trainer"],
+                capacity=values["capacity"],
+            )
+        except InvalidInput as error:
+            errors = _field_errors(error)
+        else:
+            when = f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"
+            messages.success(request, _("已安排场次：%(when)s") % {"when": when})
+            return redirect("workforce-course", pk=course.pk)
+    return render(
+        request,
+        "workforce/session_form.html",
+        {"course": course, "values": values, "errors": errors},
+    )
+
+
+QUIZ_BLANKS = 3  # empty question slots the quiz form offers beyond those written
+
+
+@login_required
+def quiz_form(request, pk: int):
+    """Write a course's quiz and its pass mark: each question its text, its choices (one a
+    line) and the number of the right one. A question left empty is dropped."""
+    course = _course_to_change(request, pk, "workforce.add_quizquestion")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.POST
+        numbers = sorted(int(k[5:]) for k in form if re.fullmatch(r"text_\d{1,3}", k))
+        slots = [
+            {
+                "slot": n,
+                "text": form.get(f"text_{n}", ""),
+                "choices": form.get(f"choices_{n}", ""),
+                "answer": form.get(f"answer_{n}", ""),
+            }
+            for n in numbers
+        ]
+        pass_mark = form.get("pass_mark", "")
+        written = [s for s in slots if s["text"].strip() or s["choices"].strip()]
+        questions = [
+            {
+                "text": s["text"],
+                "choices": [c.strip() for c in s["choices"].splitlines() if c.strip()],
+                "answer": int(s["answer"]) - 1 if s["answer"].strip().isdigit() else None,
+            }
+            for s in written
+        ]
+        try:
+            actions.do_set_quiz(request.user, course, questions, pass_mark=pass_mark)
+        except InvalidInput as error:
+            errors = _field_errors(error, [s["slot"] for s in written])
+        else:
+            messages.success(request, _("已保存测验：%(count)s 题") % {"count": len(questions)})
+            return redirect("workforce-course", pk=course.pk)
+    else:
+        pass_mark = course.pass_mark
+        slots = [
+            {
+                "slot": q.number,
+                "text": q.text,
+                "choices": "\n".join(q.choices),
+                "answer": q.answer + 1,
+            }
+            for q in course.questions.order_by("number")
+        ]
+        slots += [
+            {"slot": n, "text": "", "choices": "", "answer": ""}
+            for n in range(len(slots) + 1, len(slots) + 1 + QUIZ_BLANKS)
+        ]
+    for slot in slots:
+        slot["errors"] = {
+            name: errors[f"{name}_{slot['slot']}"]
+            for name in ("text", "choices", "answer")
+            if f"{name}_{slot['slot']}" in errors
+        }
+    return render(
+        request,
+        "workforce/quiz_form.html",
+        {"course": course, "slots": slots, "pass_mark": pass_mark, "errors": errors},
     )
 
 
