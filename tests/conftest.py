@@ -5,6 +5,8 @@ from __future__ import annotations
 import types
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 from shapely.geometry import box, mapping
 
 from finegrid.accounts.actions import do_create_user
@@ -26,6 +28,14 @@ def system():
 def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests that check hashing restore it themselves."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _site_language_afterwards():
+    """A request in English leaves English active in the worker's thread, and the next
+    test in that worker would read English messages: every test starts in Chinese."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 def square(west: float, south: float, size: float = 0.002) -> dict:

@@ -10,7 +10,6 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import translation
 
 from finegrid.accounts.models import AuditEntry
 from finegrid.org.actions import do_assign_worker
@@ -19,14 +18,6 @@ from finegrid.workforce.models import Course, CourseMaterial, QuizQuestion, Trai
 from tests.conftest import COMMUNITY_A, system
 
 STREET = COMMUNITY_A[:9]
-
-
-@pytest.fixture(autouse=True)
-def _chinese_afterwards():
-    """A page asked for in English leaves English active in this thread: give the tests
-    after these the site's language back."""
-    yield
-    translation.activate("zh-hans")
 
 
 @pytest.fixture
