@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from finegrid import clock
-from finegrid.cases import dutylists, hotline, notify
+from finegrid.cases import dutylists, hotline, notify, queries
 from finegrid.cases.actions import (
     do_add_robot,
     do_add_unit_member,
@@ -370,7 +370,8 @@ def test_a_street_whistles_departments_report_and_are_rated(world, registry, lis
         assert call.rating == "good"
         from finegrid.cases.report import department_responses
 
-        responses = {r["unit"]: r for r in department_responses(world.users.street_staff)}
+        street = world.users.street_staff
+        responses = {r["unit"]: r for r in department_responses(street, queries.cases(street))}
         assert responses[department.name] == {
             "unit": department.name,
             "calls": 1,
