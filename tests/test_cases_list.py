@@ -152,3 +152,32 @@ def test_the_page_links_to_the_next_and_previous_cases(world, cases, login, monk
     figures = client.get("/cases/figures/", {"category": "parking"}).content.decode()
     assert '<strong data-testid="received">2</strong>' in figures
     assert 'href="/cases/?category=parking"' in figures
+
+
+def test_a_resident_pages_through_their_own_cases_only(world, registry, cases, login):
+    from finegrid.people.actions import do_link_account
+
+    do_link_account(system(), registry.zhang.head, world.users.resident)
+    theirs = []
+    for minutes in (20, 21, 22):
+        with clock.frozen(NOON + dt.timedelta(minutes=minutes)):
+            theirs.append(
+                do_open_case(
+                    system(),
+                    category="noise",
+                    text="楼上噪音",
+                    channel="worker",
+                    household=registry.zhang,
+                )
+            )
+    client = login(world.users.resident)
+    first = client.get("/api/cases?page_size=2").json()
+    assert (first["count"], first["count_capped"]) == (3, False)
+    assert flat(walk(client, "/api/cases?page_size=2")) == newest_first(theirs)
+    page = client.get("/cases/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert ([c.ref in html for c in theirs], [c.ref in html for c in cases]) == (
+        [True] * 3,
+        [False] * 11,
+    )
