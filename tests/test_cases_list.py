@@ -121,6 +121,15 @@ def test_the_count_stops_at_the_cap(world, cases, login, monkeypatch):
     everything = newest_first(Case.objects.all())  # the street's: community B's too
     assert len(everything) == 12
     assert flat(walk(client, "/api/cases?page_size=3")) == everything
+    # A page number past the cap still answers its page.
+    far = client.get("/api/cases?page_size=2&page=3").json()
+    assert ([c["ref"] for c in far["items"]], far["count"], far["count_capped"]) == (
+        everything[4:6],
+        5,
+        True,
+    )
+    before = client.get(f"/api/cases?page_size=2&cursor={far['previous']}").json()["items"]
+    assert before == client.get("/api/cases?page_size=2&page=2").json()["items"]
     assert "5 件以上" in client.get("/cases/").content.decode()
 
 
