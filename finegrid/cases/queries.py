@@ -125,7 +125,7 @@ def page_cases(
         ids = list(newest.values_list("pk", flat=True)[: COUNT_CAP + 1])
         count, wanted = len(ids), ids[offset : offset + size + 1]
         found = {case.pk: case for case in queryset.filter(pk__in=wanted)}
-        rows = [found[pk] for pk in wanted]
+        rows = [found[pk] for pk in wanted if pk in found]  # unless deleted meanwhile
     else:
         rows = list((_seek(queryset, cursor) if cursor else newest[offset:])[: size + 1])
         # In the page's order, so that the database takes the same index as for the page.
