@@ -60,11 +60,28 @@ def forget_scope(user) -> None:
     user.__dict__.pop("_finegrid_scope_paths", None)
 
 
+@models.CharField.register_lookup
+class Below(models.Lookup):
+    """``path__below=p``: the paths strictly below ``p``, written so that an index on the
+    path can seek to them. PostgreSQL does that for ``LIKE 'p/%'`` (with the
+    varchar_pattern_ops index); SQLite's LIKE ignores case and so never uses an index,
+    and there it is the range ``'p/' <= path < 'p0'`` ('0' follows '/', and SQLite
+    compares text byte by byte)."""
+
+    lookup_name = "below"
+
+    def as_sql(self, compiler, connection):
+        return models.lookups.StartsWith(self.lhs, f"{self.rhs}/").as_sql(compiler, connection)
+
+    def as_sqlite(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"({lhs} >= %s AND {lhs} < %s)", [*params, f"{self.rhs}/", f"{self.rhs}0"]
+
+
 def path_q(paths: tuple[str, ...], field: str = "path") -> Q:
     """Rows whose ``field`` is one of ``paths`` (at least one) or below one of them."""
     return functools.reduce(
-        operator.or_,
-        (Q(**{field: p}) | Q(**{f"{field}__startswith": f"{p}/"}) for p in paths),
+        operator.or_, (Q(**{field: p}) | Q(**{f"{field}__below": p}) for p in paths)
     )
 
 

@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from django.conf import settings
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -76,10 +77,33 @@ def _filtered(request, filters: CaseFilters):
     )
 
 
-@router.get("/cases", response={200: list[CaseOut], **QUERY_ERRORS})
-@paginate(Pages)
-def list_cases(request, filters: Query[CaseFilters]):
-    return _filtered(request, filters)
+class CasePaging(Pages.Input):
+    cursor: str | None = Field(
+        None,
+        max_length=40,
+        description="next or previous of a page: the page after or before it (page is"
+        " then ignored); seek paging, so a case opened meanwhile never shifts a page",
+    )
+
+
+class CasePageOut(Schema):
+    items: list[CaseOut]
+    count: int = Field(description=f"cases the filters select, at most {queries.COUNT_CAP}")
+    count_capped: bool = Field(description=f"more than {queries.COUNT_CAP} (shown as 1,000+)")
+    next: str | None = Field(description="cursor of the next (older) page, null on the last")
+    previous: str | None = Field(description="cursor of the previous page, null on the first")
+
+
+@router.get("/cases", response={200: CasePageOut, **QUERY_ERRORS})
+def list_cases(request, filters: Query[CaseFilters], paging: Query[CasePaging]):
+    """Cases newest first, a page at a time: follow ``next``/``previous`` with ``cursor``
+    (``page`` still counts pages from the newest, but shifts when cases are opened)."""
+    return queries.page_cases(
+        _filtered(request, filters),
+        size=paging.page_size or settings.NINJA_PAGINATION_PER_PAGE,
+        cursor=paging.cursor,
+        page=paging.page,
+    )
 
 
 @router.get("/cases/figures", response={200: RatesOut, **QUERY_ERRORS})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
@@ -18,6 +19,7 @@ from finegrid.cases.models import (
     StreamMessage,
     Unit,
 )
+from finegrid.errors import InvalidInput
 
 # Duplicates: the same category, open, within this distance (or in the same compound).
 DUPLICATE_METRES = 200
@@ -64,6 +66,84 @@ def filter_cases(
     if text:
         queryset = queryset.filter(Q(text__icontains=text) | Q(ref__icontains=text))
     return queryset
+
+
+# A list counts its cases up to here and then says "1,000+": counting a street's million
+# cases on every page was most of the list's time, and nobody pages that far.
+COUNT_CAP = 1000
+BAD_CURSOR = "cursor: not a position in this list; take next or previous from a page"
+
+
+@dataclass
+class CasePage:
+    """One page of a case list, newest first, and where the pages next to it start."""
+
+    items: list[Case]
+    count: int
+    count_capped: bool
+    next: str | None
+    previous: str | None
+
+
+def _cursor(direction: str, case: Case) -> str:
+    micros = round(case.opened_at.timestamp() * 1_000_000)
+    return f"{direction}{micros}.{case.pk}"
+
+
+def _seek(queryset: QuerySet[Case], cursor: str) -> QuerySet[Case]:
+    """The cases after (``a…``) or before (``b…``) a cursor's case, nearest first. The
+    ``<=`` bound lets the database start from the cursor in an index ending in
+    (opened_at, id); the OR only breaks ties."""
+    direction, (micros, dot, pk) = cursor[:1], cursor[1:].partition(".")
+    try:
+        at = dt.datetime.fromtimestamp(int(micros) / 1_000_000, dt.UTC)
+        pk = int(pk)
+    except (ValueError, OverflowError, OSError):
+        raise InvalidInput(BAD_CURSOR) from None
+    if pk < 0 or pk.bit_length() > 63:  # ids are 64-bit; a bigger one overflows SQLite
+        raise InvalidInput(BAD_CURSOR)
+    if direction == "a" and dot:
+        after = Q(opened_at__lt=at) | Q(pk__lt=pk)
+        return queryset.filter(after, opened_at__lte=at).order_by("-opened_at", "-pk")
+    if direction == "b" and dot:
+        before = Q(opened_at__gt=at) | Q(pk__gt=pk)
+        return queryset.filter(before, opened_at__gte=at).order_by("opened_at", "pk")
+    raise InvalidInput(BAD_CURSOR)
+
+
+def page_cases(
+    queryset: QuerySet[Case], *, size: int, cursor: str | None = None, page: int = 1
+) -> CasePage:
+    """A page of ``queryset`` newest first: after or before ``cursor`` (seek paging, so a
+    case opened or closed meanwhile neither repeats nor skips another) or, without one,
+    the ``page``-th (offset paging, as before cursors). The count stops at COUNT_CAP."""
+    newest = queryset.order_by("-opened_at", "-pk")
+    offset = (page - 1) * size
+    if not cursor and offset + size < COUNT_CAP:
+        # One pass finds both the page and the count: the ids of the newest COUNT_CAP + 1
+        # cases (what a count would read anyway), then the page's cases by id.
+        ids = list(newest.values_list("pk", flat=True)[: COUNT_CAP + 1])
+        count, wanted = len(ids), ids[offset : offset + size + 1]
+        found = {case.pk: case for case in queryset.filter(pk__in=wanted)}
+        rows = [found[pk] for pk in wanted if pk in found]  # unless deleted meanwhile
+    else:
+        rows = list((_seek(queryset, cursor) if cursor else newest[offset:])[: size + 1])
+        # In the page's order, so that the database takes the same index as for the page.
+        count = newest[: COUNT_CAP + 1].count()
+    more, items = len(rows) > size, rows[:size]
+    backwards = bool(cursor) and cursor.startswith("b")
+    if backwards:
+        items.reverse()
+        has_previous, has_next = more, True
+    else:
+        has_previous, has_next = bool(cursor) or page > 1, more
+    return CasePage(
+        items=items,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+        next=_cursor("a", items[-1]) if has_next and items else None,
+        previous=_cursor("b", items[0]) if has_previous and items else None,
+    )
 
 
 def timeline(user, case: Case) -> QuerySet[CaseStep]:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case-list"),
     path("cases/new/", views.raise_case, name="case-raise"),
     path("cases/hotline/", views.hotline_import, name="case-hotline"),
+    path("cases/figures/", views.case_figures, name="case-figures"),
     path("cases/figures.xlsx", views.figures_export, name="case-figures-export"),
     path("cases/lists/", views.duty_lists, name="duty-lists"),
     path("cases/lists/template.xlsx", views.duty_lists_template, name="duty-lists-template"),

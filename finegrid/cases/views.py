@@ -79,7 +79,7 @@ def _day(request, name: str, *, after: bool = False) -> dt.datetime | None:
 
 def _filtered_cases(request):
     """The cases the list page's filters select: what the page lists and counts, and what
-    its Excel export counts."""
+    its figures and Excel export count."""
     user = request.user
     area = request.GET.get("area", "")
     return queries.filter_cases(
@@ -95,12 +95,34 @@ def _filtered_cases(request):
     )
 
 
+def _filters(request):
+    """The list's query string without its position, for links that keep the filters."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return query
+
+
+def _with_cursor(request, cursor: str | None) -> str | None:
+    """This page's address with the filters kept and ``cursor`` in place of its own."""
+    if cursor is None:
+        return None
+    query = _filters(request)
+    query["cursor"] = cursor
+    return f"?{query.urlencode()}"
+
+
+CASES_A_PAGE = 50
+
+
 @login_required
 def case_list(request):
+    """Cases newest first, a page at a time; the figures have their own page, since
+    they add up every case the filters select."""
     user = request.user
     if not user.has_perm("cases.view_case"):
         raise PermissionDenied
-    filtered = _filtered_cases(request)
+    cursor = request.GET.get("cursor") or None
+    page = queries.page_cases(_filtered_cases(request), size=CASES_A_PAGE, cursor=cursor)
     my_units = list(Unit.objects.filter(members=user).order_by("name"))
     return render(
         request,
@@ -108,12 +130,25 @@ def case_list(request):
         {
             "my_units": my_units,
             "calls": _pending_calls(user, my_units) if my_units else [],
-            "cases": filtered[:200],
-            "rates": figures.rates(filtered),
+            "page": page,
+            "next_url": _with_cursor(request, page.next),
+            "previous_url": _with_cursor(request, page.previous),
+            "filters": _filters(request).urlencode(),
             "statuses": Status.choices,
             "categories": Category.choices,
             "chosen": request.GET,
         },
+    )
+
+
+@login_required
+def case_figures(request):
+    """受理量, 响应率, 按期结案率 … of the cases the list's filters select."""
+    if not request.user.has_perm("cases.view_case"):
+        raise PermissionDenied
+    rates = figures.rates(_filtered_cases(request))
+    return render(
+        request, "cases/figures.html", {"rates": rates, "filters": _filters(request).urlencode()}
     )
 
 

@@ -115,3 +115,34 @@ def test_staff_filter_the_case_list_by_period_on_a_phone_and_export_that_period(
     export = phone.get_attribute("[data-testid=figures-export]", "href")
     assert "since=2026-11-01" in export
     assert "until=2026-11-30" in export
+
+
+def test_staff_page_through_the_case_list_on_a_phone(world, phone, log_in, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from finegrid import clock
+    from finegrid.cases.actions import do_open_case
+
+    monkeypatch.setattr("finegrid.cases.views.CASES_A_PAGE", 3)
+    noon = timezone.make_aware(dt.datetime(2026, 11, 30, 12, 0))
+    for minutes in range(5):
+        with clock.frozen(noon + dt.timedelta(minutes=minutes)):
+            do_open_case(
+                system(), category="noise", text="噪音", channel="staff", grid=world.grids.general
+            )
+    newest = [c.ref for c in Case.objects.order_by("-opened_at", "-pk")]
+    log_in(phone, "community_staff")
+    phone.goto("/cases/?category=noise")
+    shown = phone.locator("[data-testid=cases] tbody tr td:first-child").all_inner_texts
+    assert shown() == newest[:3]
+    assert "共 5 件" in phone.inner_text("[data-testid=case-count]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.click("a[rel=next]")
+    phone.wait_for_load_state()
+    assert shown() == newest[3:]
+    assert phone.locator("a[rel=next]").count() == 0
+    phone.click("a[rel=prev]")
+    phone.wait_for_load_state()
+    assert shown() == newest[:3]
