@@ -167,6 +167,8 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
             [ops.adapt_datefield_value(month), EntryKind.ADJUSTMENT, *under_params],
         ),
         (f"CREATE INDEX wf_net_key ON wf_net ({keys})", None),
+        ("DELETE FROM wf_expected WHERE cents = 0", None),
+        (f"CREATE INDEX wf_expected_key ON wf_expected ({keys})", None),
     ]
     insert = (
         f"INSERT INTO {ledger} ({keys}, quantity, points, kind, scheme_id, run_id, month,"
@@ -177,12 +179,11 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
         " e.cents - COALESCE(n.cents, 0) AS cents,"
         " CASE WHEN n.cents IS NULL THEN %s ELSE %s END AS kind, e.scheme_id, e.path, 0 AS late"
         f" FROM wf_expected e LEFT JOIN wf_net n ON {on}"
-        " WHERE e.cents <> 0 AND (n.cents IS NULL OR n.cents <> e.cents)"
+        " WHERE n.cents IS NULL OR n.cents <> e.cents"
         " UNION ALL"
         " SELECT n.worker_id, n.source, n.record_type, n.record_id, 0, -n.cents, %s, NULL,"
         f" w.path, 1 FROM wf_net n JOIN {worker} w ON w.id = n.worker_id"
-        f" WHERE n.cents <> 0 AND NOT EXISTS (SELECT 1 FROM wf_expected e WHERE {on}"
-        " AND e.cents <> 0)"
+        f" LEFT JOIN wf_expected e ON {on} WHERE n.cents <> 0 AND e.worker_id IS NULL"
         f") x ORDER BY late, {keys}"
     )
     insert_params = [
