@@ -149,10 +149,6 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
         params += [name, source.record_type, *source_params, name, *under_params]
     under, under_params = _under("path", path)
     steps = [
-        ("CREATE TEMP TABLE wf_area (prefix VARCHAR(80) PRIMARY KEY, scheme_id BIGINT)", None),
-        ("CREATE TEMP TABLE wf_rule (scheme_id BIGINT, source VARCHAR(32), cents BIGINT)", None),
-        ("INSERT INTO wf_area VALUES (%s, %s)", areas),
-        ("INSERT INTO wf_rule VALUES (%s, %s, %s)", rules),
         (
             "CREATE TEMP TABLE wf_expected AS SELECT worker_id, source, record_type, record_id,"
             f" quantity, scheme_id, path, {_CENTS} AS cents FROM ("
@@ -199,11 +195,16 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
     with connection.cursor() as cursor:
         for table in temporary:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            "CREATE TEMP TABLE wf_area (prefix VARCHAR(80) PRIMARY KEY, scheme_id BIGINT)"
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE wf_rule (scheme_id BIGINT, source VARCHAR(32), cents BIGINT)"
+        )
+        cursor.executemany("INSERT INTO wf_area VALUES (%s, %s)", areas)
+        cursor.executemany("INSERT INTO wf_rule VALUES (%s, %s, %s)", rules)
         for sql, args in steps:
-            if args and isinstance(args[0], tuple):
-                cursor.executemany(sql, args)
-            elif args is None or args:
-                cursor.execute(sql, args)
+            cursor.execute(sql, args)
         cursor.execute(insert, insert_params)
         appended = cursor.rowcount
         for table in temporary:
