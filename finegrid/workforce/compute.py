@@ -117,6 +117,14 @@ KEY = ("worker_id", "source", "record_type", "record_id")
 _CENTS = "CASE WHEN p >= 0 THEN (p + 50) / 100 ELSE -((50 - p) / 100) END"
 
 
+def _analyze(cursor, *tables: str) -> None:
+    """PostgreSQL plans a temporary table blind (autovacuum never analyzes one) and, taking
+    a city's rows for a few, joins them by nested loops; SQLite's plans need no statistics."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
 def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
     """Append to the ledger what brings the month's computed entries under ``path`` in line
     with what the records earn under the schemes in force: a first entry for a new record,
@@ -203,8 +211,10 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
         )
         cursor.executemany("INSERT INTO wf_area VALUES (%s, %s)", areas)
         cursor.executemany("INSERT INTO wf_rule VALUES (%s, %s, %s)", rules)
+        _analyze(cursor, "wf_area", "wf_rule")
         for sql, args in steps:
             cursor.execute(sql, args)
+        _analyze(cursor, "wf_expected", "wf_net")
         cursor.execute(insert, insert_params)
         appended = cursor.rowcount
         for table in temporary:

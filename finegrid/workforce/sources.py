@@ -1,10 +1,11 @@
 """Where points come from: one small function per source.
 
 A source selects the records of one month under some paths: a query whose rows are, for
-each record that earns (or costs) points, ``w_id`` (the worker it counts for), ``r_id``
-(the record's id) and ``qty`` (how many units of the rule it is worth: an hour of training,
-one household reached on time). The rule table (``Rule.source``) prices the units. A query,
-not rows: the computation prices and reconciles a city's month inside the database.
+each record that earns (or costs) points, ``w_id`` (the worker it counts for; NULL: no
+one), ``r_id`` (the record's id) and ``qty`` (how many units of the rule it is worth: an
+hour of training, one household reached on time). The rule table (``Rule.source``) prices
+the units. A query, not rows: the computation prices and reconciles a city's month inside
+the database.
 
 Sources whose app is not installed are simply absent: adding the cases or campaigns app
 adds their sources here, and the schemes that price them start to count.
@@ -56,15 +57,12 @@ def induction_passed(paths: tuple[str, ...], start: dt.datetime, end: dt.datetim
 
 def _by_user(rows: QuerySet, user: str, paths: tuple[str, ...]) -> QuerySet:
     """Rows of an account (the ``user`` column) as rows of its worker post under ``paths``
-    (its latest, when it holds several); accounts holding no post are left out."""
+    (its latest, when it holds several). An account holding no post gives a ``w_id`` of
+    NULL, which counts for no one (filtering it here would run the subquery twice)."""
     from finegrid.org.models import Worker
 
     post = Worker.objects.filter(path_q(paths), user_id=OuterRef(user)).order_by("-start", "-pk")
-    return (
-        rows.annotate(post=Subquery(post.values("pk")[:1]))
-        .filter(post__isnull=False)
-        .values(w_id=F("post"), r_id=F("pk"), qty=ONE)
-    )
+    return rows.values(w_id=Subquery(post.values("pk")[:1]), r_id=F("pk"), qty=ONE)
 
 
 # --- Door-to-door mobilization (finegrid.campaigns) ----------------------------------------
