@@ -142,27 +142,30 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
     ledger = ops.quote_name(PointEntry._meta.db_table)
     keys = ", ".join(KEY)
     on = " AND ".join(f"n.{k} = e.{k}" for k in KEY)
+    # The sources' rows are written out first: joined straight away, their correlated
+    # subqueries (an account's post) would be evaluated once for the join and again for
+    # the select.
     selects, params = [], []
     for name, source in sources.available().items():
         sql, source_params = source.read((path,), start, end).order_by().query.sql_with_params()
-        under, under_params = _under("w.path", path)
         selects.append(
             "SELECT r.w_id AS worker_id, %s AS source, %s AS record_type,"
-            " CAST(r.r_id AS TEXT) AS record_id, r.qty AS quantity, a.scheme_id AS scheme_id,"
-            " w.path AS path, CAST(ROUND(r.qty * 100) AS BIGINT) * u.cents AS p"
-            f" FROM ({sql}) r JOIN {worker} w ON w.id = r.w_id"
-            f" JOIN wf_area a ON a.prefix = SUBSTR(w.path, 1, {COMMUNITY_PATH})"
-            f" JOIN wf_rule u ON u.scheme_id = a.scheme_id AND u.source = %s WHERE {under}"
+            f" CAST(r.r_id AS TEXT) AS record_id, r.qty AS quantity FROM ({sql}) r"
         )
-        params += [name, source.record_type, *source_params, name, *under_params]
+        params += [name, source.record_type, *source_params]
+    worker_under, worker_under_params = _under("w.path", path)
     under, under_params = _under("path", path)
     steps = [
         (
             "CREATE TEMP TABLE wf_expected AS SELECT worker_id, source, record_type, record_id,"
             f" quantity, scheme_id, path, {_CENTS} AS cents FROM ("
-            + " UNION ALL ".join(selects)
-            + ") x",
-            params,
+            " SELECT r.worker_id, r.source, r.record_type, r.record_id, r.quantity,"
+            " a.scheme_id, w.path, CAST(ROUND(r.quantity * 100) AS BIGINT) * u.cents AS p"
+            f" FROM wf_records r JOIN {worker} w ON w.id = r.worker_id"
+            f" JOIN wf_area a ON a.prefix = SUBSTR(w.path, 1, {COMMUNITY_PATH})"
+            " JOIN wf_rule u ON u.scheme_id = a.scheme_id AND u.source = r.source"
+            f" WHERE {worker_under}) x",
+            worker_under_params,
         ),
         (
             f"CREATE TEMP TABLE wf_net AS SELECT {keys}, CAST(ROUND(SUM(points) * 100) AS BIGINT)"
@@ -199,7 +202,7 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
         EntryKind.CORRECTION,
         EntryKind.REVERSAL,
     ]
-    temporary = ("wf_area", "wf_rule", "wf_expected", "wf_net")
+    temporary = ("wf_area", "wf_rule", "wf_records", "wf_expected", "wf_net")
     with connection.cursor() as cursor:
         for table in temporary:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -211,7 +214,8 @@ def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
         )
         cursor.executemany("INSERT INTO wf_area VALUES (%s, %s)", areas)
         cursor.executemany("INSERT INTO wf_rule VALUES (%s, %s, %s)", rules)
-        _analyze(cursor, "wf_area", "wf_rule")
+        cursor.execute("CREATE TEMP TABLE wf_records AS " + " UNION ALL ".join(selects), params)
+        _analyze(cursor, "wf_area", "wf_rule", "wf_records")
         for sql, args in steps:
             cursor.execute(sql, args)
         _analyze(cursor, "wf_expected", "wf_net")
