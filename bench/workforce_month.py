@@ -540,34 +540,6 @@ def build_activity(households: int, cases: int) -> dict:
     return counts
 
 
-def _baseline_expected_points(path, month):
-    """``compute.expected_points`` as it was before this bench was extended (each record
-    priced on its own, each source looking every account's post up again): the baseline."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    from finegrid.accounts.scope import path_q
-    from finegrid.org.models import Worker
-    from finegrid.workforce import compute, sources
-
-    start, end = compute.month_bounds(month)
-    schemes = compute.Schemes(path, month)
-    worker_paths = dict(Worker.objects.filter(path_q((path,))).values_list("pk", "path"))
-    expected = {}
-    for name, source in sources.available().items():
-        for worker_id, record_id, quantity in source.read((path,), start, end):
-            worker_path = worker_paths.get(worker_id)
-            scheme = schemes.for_path(worker_path) if worker_path else None
-            rule = schemes.rules[scheme.pk].get(name) if scheme else None
-            if rule is None:
-                continue
-            quantity = Decimal(quantity)
-            points = (quantity * rule.points).quantize(compute.CENT, ROUND_HALF_UP)
-            if points:
-                key = (worker_id, name, source.record_type, str(record_id))
-                expected[key] = (quantity, points, scheme.pk)
-    return expected
-
-
 def _forget() -> None:
     """Remove the month's ledger and assessment, so the next run starts afresh."""
     from django.db import transaction
@@ -580,13 +552,10 @@ def _forget() -> None:
         PointRun.objects.filter(month=MONTH).delete()
 
 
-def measure(repeat: int = 1, baseline: bool = False) -> dict[str, list[tuple[float, int]]]:
-    """Each step's (seconds, rows) per run: the current code ``repeat`` times, then the
-    baseline's points as many times (with ``baseline``)."""
-    from unittest import mock
-
+def measure(repeat: int = 1) -> dict[str, list[tuple[float, int]]]:
+    """Each step's (seconds, rows) per run, ``repeat`` times."""
     from finegrid.accounts.system import system_actor
-    from finegrid.workforce import actions, compute
+    from finegrid.workforce import actions
 
     actor = system_actor("cli")
     timings: dict[str, list[tuple[float, int]]] = {}
@@ -607,12 +576,6 @@ def measure(repeat: int = 1, baseline: bool = False) -> dict[str, list[tuple[flo
         timed("points", points)
         timed("points again", points)
         timed("assessment", lambda: actions.do_compute_assessment(actor, "5101", MONTH).pk)
-    if baseline:
-        with mock.patch.object(compute, "expected_points", _baseline_expected_points):
-            for _ in range(repeat):
-                _forget()
-                timed("baseline points", points)
-                timed("baseline again", points)
     return timings
 
 
@@ -623,7 +586,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--households", type=int, default=10, help="visited, a worker")
     parser.add_argument("--cases", type=int, default=2, help="cases a worker registered")
     parser.add_argument("--repeat", type=int, default=3, help="runs on the same records")
-    parser.add_argument("--baseline", action="store_true", help="also time the old points")
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     args = parser.parse_args(argv)
     finegrid = ROOT / ".venv" / "bin" / "finegrid"
@@ -661,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
             timings = profiler.runcall(measure, 1)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         else:
-            timings = measure(args.repeat, args.baseline)
+            timings = measure(args.repeat)
         for label, runs in timings.items():
             seconds = sorted(s for s, _ in runs)
             each = " ".join(f"{s:.1f}" for s, _ in runs)

@@ -288,6 +288,34 @@ def test_the_ledger_names_its_records_and_recomputing_appends_nothing(world, sta
         actions.do_compute_points(world.users.outsider, STREET, NOVEMBER)
 
 
+def test_points_are_whole_cents_rounded_half_away_from_zero(world, staff):
+    """The database prices 1.5 hours at 0.33 as 0.50 and at −0.33 as −0.50, as Decimal's
+    ROUND_HALF_UP would, never as a float's 0.49."""
+    topical = actions.do_create_course(
+        system(), COMMUNITY_A, title="垃圾分类专题", kind="topical", hours="1.5"
+    )
+    session = actions.do_schedule_session(
+        system(),
+        topical,
+        starts_at=at(20),
+        ends_at=at(20, 11),
+        place="社区",
+        trainer="王",
+        capacity=9,
+    )
+    actions.do_record_attendance(system(), session, staff.workers.micro)
+    for points in ("0.33", "-0.33"):
+        _scheme(rules=[{"source": "training_hours", "points": points, "component": "worker"}])
+        actions.do_compute_points(system(), STREET, NOVEMBER)
+    _scheme(rules=[])
+    actions.do_compute_points(system(), STREET, NOVEMBER)
+    assert list(PointEntry.objects.order_by("pk").values_list("kind", "quantity", "points")) == [
+        ("earned", Decimal("1.50"), Decimal("0.50")),
+        ("correction", Decimal("1.50"), Decimal("-1.00")),
+        ("reversal", Decimal("0.00"), Decimal("0.50")),
+    ]
+
+
 def test_redemptions_never_exceed_the_balance(world, staff):
     _scheme()
     actions.do_record_attendance(system(), staff.session, staff.workers.micro)

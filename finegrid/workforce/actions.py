@@ -49,10 +49,6 @@ from finegrid.workforce.models import (
     TrainingSession,
 )
 
-ENTRY_FIELDS = (
-    "worker_id", "source", "record_type", "record_id", "quantity", "points", "kind",
-    "scheme_id", "run_id", "month", "created_by_id", "path", "note", "created_at",
-)  # fmt: skip
 RESULT_FIELDS = (
     "period_id", "kind", "worker_id", "grid_id", "points", "grid_score", "duty_score",
     "worker_score", "bonus", "total", "rank_community", "rank_street", "path",
@@ -566,40 +562,11 @@ def do_compute_points(actor, area: str, month: dt.date) -> PointRun:
     published = _published_over(area.path, month)
     if published is not None:
         raise Conflict(f"{published}: the assessment is published; its month is closed")
-    lines = compute.reconcile(
-        compute.expected_points(area.path, month), compute.ledger_net(area.path, month)
-    )
     run = PointRun.objects.create(
-        area=area, month=month, appended=len(lines), created_by=actor, path=area.path
+        area=area, month=month, appended=0, created_by=actor, path=area.path
     )
-    worker_paths = dict(
-        Worker.objects.filter(pk__in={line.key[0] for line in lines}).values_list("pk", "path")
-    )
-    # Straight through finegrid.bulk: a city's month is hundreds of thousands of entries.
-    now, fields = timezone.now(), ENTRY_FIELDS
-    _insert(
-        PointEntry,
-        fields,
-        (
-            (
-                line.key[0],
-                line.key[1],
-                line.key[2],
-                line.key[3],
-                line.quantity,
-                line.points,
-                line.kind,
-                line.scheme_id,
-                run.pk,
-                month,
-                actor.pk,
-                worker_paths[line.key[0]],
-                "",
-                now,
-            )
-            for line in lines
-        ),
-    )
+    run.appended = compute.append_points(area.path, month, run.pk, actor.pk)
+    run.save(update_fields=["appended"])
     audit.record(actor, AuditAction.CREATE, run)
     return run
 

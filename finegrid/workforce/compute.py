@@ -1,9 +1,9 @@
 """The arithmetic of points and assessment, from the records to the numbers.
 
-``expected_points`` is what the ledger of a month should add up to, computed afresh from the
-records and the schemes in force; ``reconcile`` turns the difference between that and the
-ledger into the entries to append; ``assess`` turns a month's ledger into scores and ranks.
-No writes here: the actions do those.
+``append_points`` prices the month's records under the schemes in force and appends to the
+ledger the difference from what it already holds (inside the database: the action calls it
+in its transaction); ``ledger_net`` is the ledger's net per record; ``assess`` turns a
+month's ledger into scores and ranks.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from finegrid.accounts.scope import path_q
@@ -26,8 +28,6 @@ CENT = Decimal("0.01")
 # Lengths of a street's and a community's path ("51/5101/510116/510116001[/510116001005]").
 STREET_PATH = 24
 COMMUNITY_PATH = 37
-
-Key = tuple[int, str, str, str]  # worker, source, record type, record id
 
 
 def month_start(value: dt.date) -> dt.date:
@@ -86,40 +86,147 @@ class Schemes:
         return self._cache[key]
 
 
-def expected_points(path: str, month: dt.date) -> dict[Key, tuple[Decimal, Decimal, int]]:
-    """What every record of the month under ``path`` earns under the schemes in force:
-    key → (quantity, points, scheme id). Records worth nothing are left out."""
-    start, end = month_bounds(month)
+def _scheme_areas(path: str, month: dt.date) -> tuple[list[tuple[str, int]], list[tuple]]:
+    """The scheme in force for each community (path prefix) of the workers under ``path``,
+    and the rules of those schemes as (scheme id, source, points in cents)."""
     schemes = Schemes(path, month)
-    worker_paths = dict(Worker.objects.filter(path_q((path,))).values_list("pk", "path"))
-    expected = {}
-    # A city's month is millions of records over a handful of schemes and quantities: the
-    # scheme of each worker and the worth of each (rule, quantity) are looked up once.
-    scheme_of: dict[int, Scheme | None] = {}
-    for worker_id, worker_path in worker_paths.items():
-        scheme_of[worker_id] = schemes.for_path(worker_path)
-    with sources.reading((path,)):
-        for name, source in sources.available().items():
-            price: dict[tuple[int, object], tuple[Decimal, Decimal, int] | None] = {}
-            for worker_id, record_id, quantity in source.read((path,), start, end):
-                scheme = scheme_of.get(worker_id)
-                if scheme is None:
-                    continue
-                worth = price.get((scheme.pk, quantity), False)
-                if worth is False:
-                    rule = schemes.rules[scheme.pk].get(name)
-                    worth = None
-                    if rule is not None:
-                        amount = Decimal(quantity)
-                        points = (amount * rule.points).quantize(CENT, ROUND_HALF_UP)
-                        worth = (amount, points, scheme.pk) if points else None
-                    price[(scheme.pk, quantity)] = worth
-                if worth is not None:
-                    expected[(worker_id, name, source.record_type, str(record_id))] = worth
-    return expected
+    prefixes = (
+        Worker.objects.filter(path_q((path,)))
+        .annotate(prefix=Substr("path", 1, COMMUNITY_PATH))
+        .values_list("prefix", flat=True)
+        .distinct()
+        .order_by()
+    )
+    areas = [(p, s.pk) for p in prefixes if (s := schemes.for_path(p)) is not None]
+    rules = [
+        (scheme_id, source, int(rule.points * 100))
+        for scheme_id, by_source in schemes.rules.items()
+        for source, rule in by_source.items()
+    ]
+    return areas, rules
 
 
-def ledger_net(path: str, month: dt.date) -> dict[Key, Decimal]:
+def _under(column: str, path: str) -> tuple[str, list[str]]:
+    """SQL for ``path_q`` on one column: the path itself or below it."""
+    return f"({column} = %s OR {column} LIKE %s)", [path, f"{path}/%"]
+
+
+KEY = ("worker_id", "source", "record_type", "record_id")
+# Half-up rounding (away from zero, as Decimal's ROUND_HALF_UP) of ten-thousandths to cents,
+# in integers so that SQLite's floating point never decides a cent.
+_CENTS = "CASE WHEN p >= 0 THEN (p + 50) / 100 ELSE -((50 - p) / 100) END"
+
+
+def _analyze(cursor, *tables: str) -> None:
+    """PostgreSQL plans a temporary table blind (autovacuum never analyzes one) and, taking
+    a city's rows for a few, joins them by nested loops; SQLite's plans need no statistics."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
+def append_points(path: str, month: dt.date, run_id: int, actor_id: int) -> int:
+    """Append to the ledger what brings the month's computed entries under ``path`` in line
+    with what the records earn under the schemes in force: a first entry for a new record,
+    a correction by the difference for one whose worth changed, and a reversal for one that
+    no longer earns anything. Returns how many entries went in.
+
+    A city's month is millions of records: every step runs in the database, set-based —
+    the records priced per (worker, source) by joins on the schemes of the workers'
+    communities, the ledger netted per record with one GROUP BY, and the difference
+    inserted with one INSERT … SELECT (in key order, so entry ids follow the records)."""
+    start, end = month_bounds(month)
+    areas, rules = _scheme_areas(path, month)
+    ops = connection.ops
+    worker = ops.quote_name(Worker._meta.db_table)
+    ledger = ops.quote_name(PointEntry._meta.db_table)
+    keys = ", ".join(KEY)
+    on = " AND ".join(f"n.{k} = e.{k}" for k in KEY)
+    # The sources' rows are written out first: joined straight away, their correlated
+    # subqueries (an account's post) would be evaluated once for the join and again for
+    # the select.
+    selects, params = [], []
+    for name, source in sources.available().items():
+        sql, source_params = source.read((path,), start, end).order_by().query.sql_with_params()
+        selects.append(
+            "SELECT r.w_id AS worker_id, %s AS source, %s AS record_type,"
+            f" CAST(r.r_id AS TEXT) AS record_id, r.qty AS quantity FROM ({sql}) r"
+        )
+        params += [name, source.record_type, *source_params]
+    worker_under, worker_under_params = _under("w.path", path)
+    under, under_params = _under("path", path)
+    steps = [
+        (
+            "CREATE TEMP TABLE wf_expected AS SELECT worker_id, source, record_type, record_id,"
+            f" quantity, scheme_id, path, {_CENTS} AS cents FROM ("
+            " SELECT r.worker_id, r.source, r.record_type, r.record_id, r.quantity,"
+            " a.scheme_id, w.path, CAST(ROUND(r.quantity * 100) AS BIGINT) * u.cents AS p"
+            f" FROM wf_records r JOIN {worker} w ON w.id = r.worker_id"
+            f" JOIN wf_area a ON a.prefix = SUBSTR(w.path, 1, {COMMUNITY_PATH})"
+            " JOIN wf_rule u ON u.scheme_id = a.scheme_id AND u.source = r.source"
+            f" WHERE {worker_under}) x",
+            worker_under_params,
+        ),
+        (
+            f"CREATE TEMP TABLE wf_net AS SELECT {keys}, CAST(ROUND(SUM(points) * 100) AS BIGINT)"
+            f" AS cents FROM {ledger} WHERE month = %s AND kind <> %s AND {under}"
+            f" GROUP BY {keys}",
+            [ops.adapt_datefield_value(month), EntryKind.ADJUSTMENT, *under_params],
+        ),
+        (f"CREATE INDEX wf_net_key ON wf_net ({keys})", None),
+        ("DELETE FROM wf_expected WHERE cents = 0", None),
+        (f"CREATE INDEX wf_expected_key ON wf_expected ({keys})", None),
+    ]
+    insert = (
+        f"INSERT INTO {ledger} ({keys}, quantity, points, kind, scheme_id, run_id, month,"
+        " created_by_id, path, note, created_at)"
+        f" SELECT {keys}, quantity, cents / 100.0, kind, scheme_id, %s, %s, %s, path, '', %s"
+        " FROM ("
+        " SELECT e.worker_id, e.source, e.record_type, e.record_id, e.quantity,"
+        " e.cents - COALESCE(n.cents, 0) AS cents,"
+        " CASE WHEN n.cents IS NULL THEN %s ELSE %s END AS kind, e.scheme_id, e.path, 0 AS late"
+        f" FROM wf_expected e LEFT JOIN wf_net n ON {on}"
+        " WHERE n.cents IS NULL OR n.cents <> e.cents"
+        " UNION ALL"
+        " SELECT n.worker_id, n.source, n.record_type, n.record_id, 0, -n.cents, %s, NULL,"
+        f" w.path, 1 FROM wf_net n JOIN {worker} w ON w.id = n.worker_id"
+        f" LEFT JOIN wf_expected e ON {on} WHERE n.cents <> 0 AND e.worker_id IS NULL"
+        f") x ORDER BY late, {keys}"
+    )
+    insert_params = [
+        run_id,
+        ops.adapt_datefield_value(month),
+        actor_id,
+        ops.adapt_datetimefield_value(timezone.now()),
+        EntryKind.EARNED,
+        EntryKind.CORRECTION,
+        EntryKind.REVERSAL,
+    ]
+    temporary = ("wf_area", "wf_rule", "wf_records", "wf_expected", "wf_net")
+    with connection.cursor() as cursor:
+        for table in temporary:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            "CREATE TEMP TABLE wf_area (prefix VARCHAR(80) PRIMARY KEY, scheme_id BIGINT)"
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE wf_rule (scheme_id BIGINT, source VARCHAR(32), cents BIGINT)"
+        )
+        cursor.executemany("INSERT INTO wf_area VALUES (%s, %s)", areas)
+        cursor.executemany("INSERT INTO wf_rule VALUES (%s, %s, %s)", rules)
+        cursor.execute("CREATE TEMP TABLE wf_records AS " + " UNION ALL ".join(selects), params)
+        _analyze(cursor, "wf_area", "wf_rule", "wf_records")
+        for sql, args in steps:
+            cursor.execute(sql, args)
+        _analyze(cursor, "wf_expected", "wf_net")
+        cursor.execute(insert, insert_params)
+        appended = cursor.rowcount
+        for table in temporary:
+            cursor.execute(f"DROP TABLE {table}")
+    return appended
+
+
+def ledger_net(path: str, month: dt.date) -> dict[tuple[int, str, str, str], Decimal]:
     """The ledger's computed entries of the month under ``path``, summed per record
     (manual adjustments are the staff's, not the computation's, and stay out)."""
     rows = (
@@ -129,34 +236,6 @@ def ledger_net(path: str, month: dt.date) -> dict[Key, Decimal]:
         .annotate(total=Sum("points"))
     )
     return {(w, s, t, r): total for w, s, t, r, total in rows}
-
-
-@dataclass
-class Line:
-    key: Key
-    quantity: Decimal
-    points: Decimal
-    kind: str
-    scheme_id: int | None
-
-
-def reconcile(
-    expected: dict[Key, tuple[Decimal, Decimal, int]], net: dict[Key, Decimal]
-) -> list[Line]:
-    """The entries that make the ledger's net equal what the records earn: a first entry
-    for a new record, a correction by the difference for one whose worth changed, and a
-    reversal for one that no longer earns anything."""
-    lines = []
-    for key in sorted(expected):
-        quantity, points, scheme_id = expected[key]
-        if key not in net:
-            lines.append(Line(key, quantity, points, EntryKind.EARNED, scheme_id))
-        elif net[key] != points:
-            lines.append(Line(key, quantity, points - net[key], EntryKind.CORRECTION, scheme_id))
-    for key in sorted(set(net) - set(expected)):
-        if net[key]:
-            lines.append(Line(key, Decimal(0), -net[key], EntryKind.REVERSAL, None))
-    return lines
 
 
 # --- Assessment ---------------------------------------------------------------------------
