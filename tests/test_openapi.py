@@ -1,12 +1,10 @@
 """Every API operation, driven by schemathesis from our own OpenAPI document: no server
 errors, and every status code, content type and body the API answers is documented.
 
-The examples are derandomized so that a run's verdict depends on the code, not on the
-run: CI gives the same answer twice. ``FINEGRID_EXPLORE=1`` draws fresh examples each run,
-to look for what the fixed ones miss."""
+Like every property-based test, the examples are fixed unless FINEGRID_EXPLORE is set
+(tests/conftest.py)."""
 
 import datetime as dt
-import os
 
 import pytest
 import schemathesis
@@ -51,9 +49,6 @@ schemathesis.openapi.format(
     ),
 )
 
-# Fixed examples unless exploring (see the module's docstring).
-DERANDOMIZE = not os.environ.get("FINEGRID_EXPLORE")
-
 schema = configured(schemathesis.openapi.from_wsgi("/api/openapi.json", application))
 
 
@@ -78,7 +73,6 @@ def bearer(world, keep_test_connection):
 @schema.parametrize()
 @settings(
     max_examples=25,
-    derandomize=DERANDOMIZE,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -114,7 +108,6 @@ def live_bearer(world, live_server):
 @remote.parametrize()
 @settings(
     max_examples=5,
-    derandomize=DERANDOMIZE,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -6,10 +6,12 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from tests.conftest import EXPLORE
+
 settings.register_profile(
     "divide",
     max_examples=int(os.environ.get("DIVIDE_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
-    derandomize=bool(os.environ.get("CI")),
+    derandomize=not EXPLORE,
 )
