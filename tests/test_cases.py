@@ -529,6 +529,9 @@ def test_the_figures_export_counts_the_period_the_list_is_filtered_to(
     wrong = client.get("/cases/figures.xlsx", {"since": "11/01/2026"})
     assert wrong.status_code == 400
     assert "since：日期格式应为 YYYY-MM-DD" in wrong.content.decode()
+    far = client.get("/cases/figures.xlsx", {"until": "0001-01-01"})
+    assert far.status_code == 400
+    assert "until：日期须在1900年至2999年之间" in far.content.decode()
 
 
 # --- Robots ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from finegrid.accounts.roles import Role
+from finegrid.apicommon import FIRST_YEAR, LAST_YEAR
 from finegrid.cases import actions, dutylists, figures, hotline, queries
 from finegrid.cases.actions import STEP_PERMISSION, TRANSITIONS
 from finegrid.cases.models import (
@@ -70,7 +71,7 @@ def _day(request, name: str, *, after: bool = False) -> dt.datetime | None:
         day = dt.date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(_("%(field)s：日期格式应为 YYYY-MM-DD") % {"field": name}) from None
-    if not 1900 <= day.year <= 2999:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInput(_("%(field)s：日期须在1900年至2999年之间") % {"field": name})
     if after:
         day += dt.timedelta(days=1)
