@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 from pydantic import AfterValidator, WithJsonSchema
 
 from finegrid.accounts.actions import authenticate_token
+from finegrid.clock import FIRST_YEAR, LAST_YEAR
 
 
 class TokenAuth(HttpBearer):
@@ -34,10 +35,8 @@ MAX_ID = 2**63 - 1
 PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 RefId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
-# Times a client sends are bounded too: 0001-01-01T00:00+20:00 is a valid ISO time that
-# no database can hold once moved to UTC. The years are read as written (before any
-# offset), so the bound fits the pattern the OpenAPI document states for clients.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
+# Times a client sends are bounded too (finegrid.clock.FIRST_YEAR…LAST_YEAR), read as
+# written, so the bound fits the pattern the OpenAPI document states for clients.
 
 
 def _storable(value: dt.datetime) -> dt.datetime:

@@ -19,6 +19,11 @@ from django.utils import timezone
 
 _state = threading.local()
 
+# The years a time may be written in (before any offset): 0001-01-01T00:00+20:00 is a
+# valid ISO time that no database can hold once moved to UTC. The API's Moment type,
+# the actions that take times and the pages' date filters all read this bound.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
 
 def now() -> dt.datetime:
     """The current time (aware), or the time a test or the demo set."""

@@ -207,6 +207,11 @@ def test_sessions_are_scheduled_on_pages(world, course, login):
         "请填写开始时间",
         "请填写结束时间",
     ]
+    # A year no database can hold once moved to UTC was a 500 (seen against a live server).
+    ancient = {**wrong, "starts_at": "0001-01-01T00:00", "ends_at": "0001-01-01T02:00"}
+    assert _error(staff.post(new, ancient).content.decode(), "starts_at") == (
+        "开始时间须在1900年至2999年之间"
+    )
     english = staff.post(new, wrong, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert _error(english, "ends_at") == "The end must be after the start"
     assert TrainingSession.objects.count() == 0

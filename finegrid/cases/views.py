@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from finegrid.accounts.roles import Role
-from finegrid.apicommon import FIRST_YEAR, LAST_YEAR
 from finegrid.cases import actions, dutylists, figures, hotline, queries
 from finegrid.cases.actions import STEP_PERMISSION, TRANSITIONS
 from finegrid.cases.models import (
@@ -33,6 +32,7 @@ from finegrid.cases.models import (
     Urgency,
     WhistleCall,
 )
+from finegrid.clock import FIRST_YEAR, LAST_YEAR
 from finegrid.downloads import attachment
 from finegrid.errors import InvalidInput, NotFound
 from finegrid.people import protect

@@ -19,6 +19,7 @@ from finegrid.accounts import audit
 from finegrid.accounts.models import AuditAction
 from finegrid.accounts.roles import STAFF_ROLES
 from finegrid.accounts.scope import path_q, require, require_place
+from finegrid.clock import FIRST_YEAR, LAST_YEAR
 from finegrid.errors import Conflict, InvalidInput, NotFound
 from finegrid.org.models import Worker
 from finegrid.territory import queries as territory
@@ -279,6 +280,8 @@ def do_schedule_session(
     problems = []
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         problems.append("starts_at: needs a time zone")
+    elif not FIRST_YEAR <= starts_at.year <= LAST_YEAR:
+        problems.append(f"starts_at: must be from {FIRST_YEAR} up to {LAST_YEAR}")
     elif ends_at <= starts_at:
         problems.append("ends_at: must be after starts_at")
     elif ends_at - starts_at > dt.timedelta(days=7):

@@ -91,6 +91,7 @@ FIELD_PROBLEMS = [
     (r"pass_mark:", "pass_mark", gettext_lazy("及格分须为 0 至 100 的整数")),
     (r"file: is empty", "file", gettext_lazy("请选择一个不为空的文件")),
     (r"file: larger", "file", gettext_lazy("文件不能超过 %(mb)s MB")),
+    (r"starts_at: must be from", "starts_at", gettext_lazy("开始时间须在1900年至2999年之间")),
     (r"starts_at:", "starts_at", gettext_lazy("请填写开始时间")),
     (r"ends_at: not a time", "ends_at", gettext_lazy("请填写结束时间")),
     (r"ends_at: must be after", "ends_at", gettext_lazy("结束时间须晚于开始时间")),
