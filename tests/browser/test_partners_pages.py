@@ -43,3 +43,19 @@ def test_the_published_accounts_on_a_phone_without_login(world, registry, phone,
     # Nothing wider than the phone's screen: no sideways scrolling.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "partners-public-notice-phone")
+
+
+def test_staff_read_a_partner_its_compound_and_a_decision_on_a_phone(
+    world, registry, phone, log_in
+):
+    coop = partners_data.build(world, registry)
+    decision = partners_data.failed_decision(coop)
+    log_in(phone, "community_staff")
+    for url in (
+        f"/partners/{coop.company.pk}/",
+        f"/partners/compounds/{coop.compound.pk}/",
+        f"/partners/decisions/{decision.pk}/",
+    ):
+        assert phone.goto(url).status == 200
+        # Wide tables scroll inside their card; the page itself never scrolls sideways.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, url
