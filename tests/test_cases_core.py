@@ -134,6 +134,25 @@ def test_overdue_cases_escalate_one_level(world, registry, unit, frozen):
     assert case.steps.last().note == "超过时限（2026-12-01 09:00），督办至网格"
 
 
+def test_each_stage_deadline_missed_climbs_one_more_level(world, registry, unit, frozen):
+    case = worker_case(world, registry)
+    clock.advance(dt.timedelta(days=1, minutes=1))
+    assert do_sweep_deadlines(system()) == 1
+    # Accepted late: the dispatch deadline starts now, and the case is not overdue for it.
+    case = run(world.users.community_staff, case, "accept")
+    assert (case.overdue, case.escalation) == (False, "grid")
+    assert do_sweep_deadlines(system()) == 0
+    clock.advance(dt.timedelta(days=1, minutes=1))
+    assert do_sweep_deadlines(system()) == 1
+    case.refresh_from_db()
+    assert (case.overdue, case.escalation) == (True, "community")
+    notes = list(case.steps.filter(kind="overdue").values_list("note", flat=True))
+    assert notes == [
+        "超过时限（2026-12-01 09:00），督办至网格",
+        "超过时限（2026-12-02 09:01），督办至社区",
+    ]
+
+
 def test_a_dead_robot_never_blocks_a_case(world, registry, unit, frozen):
     Robot.objects.create(
         name="社区群",

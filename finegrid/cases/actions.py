@@ -673,6 +673,7 @@ def do_step(
     moment = clock.now()
     on_time = None
     step_unit = case.unit
+    due_before = case.due_at
     if kind == K.ACCEPT:
         on_time = _within(case.due_at, moment)
         case.accepted_at, case.accepted_on_time = moment, on_time
@@ -685,7 +686,6 @@ def do_step(
         handle_days = case.duty_item.handle_days if case.duty_item_id else None
         case.handle_due_at = limits.deadline(moment, case.urgency, "handle", handle_days)
         case.due_at = case.handle_due_at
-        case.overdue = False
     elif kind == K.SEND_BACK:
         case.unit = None
         case.due_at = limits.deadline(moment, case.urgency, "dispatch")
@@ -702,7 +702,6 @@ def do_step(
         case.closed_at = moment
         case.closed_on_time = _within(case.handle_due_at, case.handled_at or moment)
         case.due_at = None
-        case.overdue = False
     elif kind == K.SUSPEND:
         case.resume_status = case.status
         case.due_at = None
@@ -714,12 +713,15 @@ def do_step(
         base = case.handle_due_at or moment
         case.handle_due_at = clock.add_working_days(max(base, moment), days)
         case.due_at = case.handle_due_at
-        case.overdue = False
     elif kind in (K.REFUSE, K.CANCEL, K.MERGE):
         case.due_at = None
         case.closed_at = moment
         if kind == K.MERGE:
             case.duplicate_of = into
+    if case.due_at is None or case.due_at != due_before:
+        # Overdue belongs to the deadline running now: a new stage's deadline starts on
+        # time, and if it passes too the sweep escalates the case one level further.
+        case.overdue = False
     case.status = after_status
     case.save()
     audit.record(actor, AuditAction.UPDATE, case, before=before, reason=f"case step {kind}")
