@@ -170,3 +170,57 @@ def test_media_url_serves_the_first_photo_of_a_request_and_nothing_else(
     photo = CasePhoto.objects.get(case=private)
     assert requests.get(f"{root}/media/{media_signer().sign(str(photo.pk))}").status_code == 404
     assert private.ref not in requests.get(f"{root}/requests.json").text
+
+
+def test_a_request_located_by_its_address_string_alone(open311):
+    """A city app that knows only what the resident typed: the compound named in the
+    address (the longest name), a community's name settling two of one name."""
+    from finegrid.territory.actions import do_create_compound
+    from tests.conftest import COMMUNITY_B
+
+    root, key = open311
+    for ref, community, name in (
+        ("A-C01", COMMUNITY_A, "锦苑"),
+        ("A-C02", COMMUNITY_A, "锦苑东区"),
+        ("B-C01", COMMUNITY_B, "锦苑"),
+    ):
+        do_create_compound(system(), ref=ref, community=community, name=name, kind="estate")
+
+    def post(address: str):
+        return requests.post(
+            f"{root}/requests.json",
+            data={
+                "api_key": key,
+                "service_code": "parking",
+                "address_string": address,
+                "description": "消防通道被占",
+            },
+        )
+
+    def placed(address: str) -> tuple:
+        answer = post(address)
+        assert answer.status_code == 201, answer.text
+        case = Case.objects.get(ref=answer.json()[0]["service_request_id"])
+        return (case.compound.ref if case.compound else None, case.community.code, case.address)
+
+    assert placed("锦苑东区5栋门口") == ("A-C02", COMMUNITY_A, "锦苑东区5栋门口")
+    assert placed("棠湖社区锦苑2栋楼下") == ("B-C01", COMMUNITY_B, "棠湖社区锦苑2栋楼下")
+    assert placed("五洞桥社区菜市场旁") == (None, COMMUNITY_A, "五洞桥社区菜市场旁")
+    before = Case.objects.count()
+    twice, nowhere = post("锦苑3栋"), post("春熙路")
+    assert (twice.status_code, twice.json()) == (
+        400,
+        [
+            {
+                "code": 400,
+                "description": "address_string: 2 compounds are named 锦苑; "
+                "add the community's name, or give lat and long",
+            }
+        ],
+    )
+    assert (nowhere.status_code, nowhere.json()[0]["description"]) == (
+        400,
+        "address_string: names no compound or community of this jurisdiction; "
+        "give lat and long, or address_id",
+    )
+    assert Case.objects.count() == before

@@ -4,10 +4,10 @@ a request by id and tokens, in JSON and XML, errors as the spec's error arrays.
 - Service codes are finegrid's case categories; each takes the optional attribute
   ``urgency``; ``expected_datetime`` comes from the time limit of the case's stage.
 - POST ``requests`` needs an ``api_key`` (``finegrid open311 key NAME --scope CODE``,
-  stored hashed) and a location (``lat``/``long``, or ``address_id`` = a community code)
-  inside the key's area. The case is opened as the system actor for that client and
-  enters the ordinary lifecycle; its ``service_request_id`` is the case's ref, returned at
-  once (the token equals it).
+  stored hashed) and a location inside the key's area: ``lat``/``long``, ``address_id`` (a
+  community code) or ``address_string`` naming a compound or community. The case is
+  opened as the system actor for that client and enters the ordinary lifecycle; its
+  ``service_request_id`` is the case's ref, returned at once (the token equals it).
 - Reads are public, so they list only requests that came in through Open311 (their
   submitters published them); status is ``open`` or ``closed`` as the spec says, and the
   full lifecycle stays in finegrid's own API.
@@ -26,6 +26,8 @@ import xml.etree.ElementTree as ET
 
 from django.core import signing
 from django.db import transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Replace
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +48,7 @@ from finegrid.cases.models import (
     Urgency,
 )
 from finegrid.errors import InvalidInput, NotFound
-from finegrid.territory.models import AdminArea, AreaLevel, Grid, GridKind
+from finegrid.territory.models import AdminArea, AreaLevel, Compound, Grid, GridKind
 
 FORMATS = ("json", "xml")
 MAX_DAYS = 90
@@ -341,7 +343,8 @@ def token(request, ref: str, fmt: str):
 
 def _where(key: Open311Key, post) -> dict:
     """The place of a new request inside the key's area: the micro-grid (else any grid)
-    whose outline holds the point, or the community named by ``address_id``."""
+    whose outline holds the point, the community named by ``address_id``, or the place
+    its ``address_string`` names."""
     from shapely.geometry import Point
 
     lat, lon = post.get("lat"), post.get("long")
@@ -364,12 +367,70 @@ def _where(key: Open311Key, post) -> dict:
             raise Open311Error(400, "lat/long: outside the jurisdiction of this api_key")
         return {"grid": best, "lon": lon, "lat": lat}
     code = post.get("address_id", "")
+    if not code and post.get("address_string", "").strip():
+        return _named_place(key, post["address_string"].strip())
     area = AdminArea.objects.filter(
         code=code.ljust(12, "0")[:12], level=AreaLevel.COMMUNITY
     ).first()
     if area is None or not covers((key.area.path,), area.path):
-        raise Open311Error(400, "location: give lat and long, or address_id (a community code)")
+        raise Open311Error(
+            400,
+            "location: give lat and long, address_id (a community code) or address_string "
+            "(naming a compound or community)",
+        )
     return {"community": area}
+
+
+def _named_in(model, key: Open311Key, text: str, name=None):
+    """The rows of ``model`` in the key's area whose ``name`` occurs in ``text``, matched in
+    the database (a district holds thousands of compounds)."""
+    return (
+        model.objects.filter(path_q((key.area.path,)))
+        .exclude(name="")
+        .annotate(given=Value(text, output_field=CharField()), short=name or F("name"))
+        .filter(given__contains=F("short"))
+    )
+
+
+# A community is 棠湖社区居委会 in the division codes, 棠湖社区 in what people write.
+COMMITTEE_SUFFIXES = ("居民委员会", "村民委员会", "居委会", "村委会")
+
+
+def _short_name():
+    name = F("name")
+    for suffix in COMMITTEE_SUFFIXES:
+        name = Replace(name, Value(suffix), Value(""))
+    return name
+
+
+def _named_place(key: Open311Key, text: str) -> dict:
+    """The place an ``address_string`` names: the compound (小区/院落) of the key's area
+    with the longest name in it (a community named too settles two compounds of one name),
+    else the community it names. A city app often knows only what the resident typed."""
+    communities = list(
+        _named_in(AdminArea, key, text, _short_name()).filter(level=AreaLevel.COMMUNITY)
+    )
+    compounds = list(_named_in(Compound, key, text).select_related("community"))
+    if compounds:
+        longest = max(len(c.name) for c in compounds)
+        compounds = [c for c in compounds if len(c.name) == longest]
+        if len(compounds) > 1 and communities:
+            named = {area.pk for area in communities}
+            compounds = [c for c in compounds if c.community_id in named] or compounds
+        if len(compounds) == 1:
+            return {"compound": compounds[0]}
+        raise Open311Error(
+            400,
+            f"address_string: {len(compounds)} compounds are named {compounds[0].name}; "
+            "add the community's name, or give lat and long",
+        )
+    if len(communities) == 1:
+        return {"community": communities[0]}
+    raise Open311Error(
+        400,
+        "address_string: names no compound or community of this jurisdiction; "
+        "give lat and long, or address_id",
+    )
 
 
 def _create(request, fmt: str):
