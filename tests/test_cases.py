@@ -539,11 +539,13 @@ def test_the_figures_export_counts_the_period_the_list_is_filtered_to(
 
 class _Receiver(http.server.BaseHTTPRequestHandler):
     received: list = []
+    paths: list = []
     status = 200
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         type(self).received.append(json.loads(self.rfile.read(length)))
+        type(self).paths.append(self.path)
         self.send_response(type(self).status)
         self.end_headers()
 
@@ -553,7 +555,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver():
-    _Receiver.received = []
+    _Receiver.received, _Receiver.paths = [], []
     _Receiver.status = 200
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -588,6 +590,47 @@ def test_robots_get_the_news_at_most_20_a_minute_and_retry(world, registry, list
         clock.advance(dt.timedelta(minutes=1, seconds=1))
         assert notify.deliver() == {"sent": 5, "retried": 0, "failed": 0}
     assert Case.objects.count() == 25
+
+
+def test_wecom_dingtalk_and_feishu_robots_get_their_own_message_shape(
+    world, registry, lists, receiver, monkeypatch
+):
+    """Each platform's robot as apprise sends it, its web hook pointed at a local receiver:
+    the message body each platform documents, and a platform that fails is retried."""
+    from apprise.plugins.dingtalk import NotifyDingTalk
+    from apprise.plugins.feishu import NotifyFeishu
+    from apprise.plugins.wecombot import NotifyWeComBot
+
+    local = f"http://127.0.0.1:{receiver.server_address[1]}"
+    monkeypatch.setattr(NotifyWeComBot, "notify_url", local + "/wecom?key={key}")
+    monkeypatch.setattr(NotifyDingTalk, "notify_url", local + "/dingtalk?access_token={token}")
+    monkeypatch.setattr(NotifyFeishu, "notify_url", local + "/feishu/{token}/")
+    for kind, url in (
+        ("wecom", "wecombot://wecomKEY1"),
+        ("dingtalk", "dingtalk://dingTOKEN2"),
+        ("feishu", "feishu://feishu-TOKEN3"),
+    ):
+        do_add_robot(system(), node=COMMUNITY_A, name=kind, kind=kind, url=url, below=True)
+    with clock.frozen(MONDAY):
+        case = open_for_zhang(registry)
+        text = f"新事件 {case.ref}【环境卫生】{case.address}：问题"
+        assert notify.deliver() == {"sent": 3, "retried": 0, "failed": 0}
+        sent = dict(zip(_Receiver.paths, _Receiver.received, strict=True))
+        assert sent == {
+            "/wecom?key=wecomKEY1": {"msgtype": "text", "text": {"content": text}},
+            "/dingtalk?access_token=dingTOKEN2": {
+                "msgtype": "text",
+                "at": {"atMobiles": [], "isAtAll": False},
+                "text": {"content": text},
+            },
+            "/feishu/feishu-TOKEN3/": {"msg_type": "text", "content": {"text": text}},
+        }
+        _Receiver.status = 503
+        open_for_zhang(registry)
+        assert notify.deliver() == {"sent": 0, "retried": 3, "failed": 0}
+        _Receiver.status = 200
+        clock.advance(dt.timedelta(minutes=1, seconds=1))
+        assert notify.deliver() == {"sent": 3, "retried": 0, "failed": 0}
 
 
 # --- Time limits -----------------------------------------------------------------------------
