@@ -153,6 +153,39 @@ def test_each_stage_deadline_missed_climbs_one_more_level(world, registry, unit,
     ]
 
 
+def test_figures_per_grid_and_unit_equal_the_figures_of_each_subset(world, registry, unit):
+    """One grouped pass per sheet gives what ``rates`` gives for each grid's and unit's
+    cases; a case whistled twice counts once in every figure and twice as 吹哨."""
+    from finegrid.cases import report
+    from finegrid.cases.actions import do_whistle_case
+
+    staff = world.users.community_staff
+    parked = [worker_case(world, registry) for _ in range(3)]
+    litter = do_open_case(
+        staff, category="sanitation", text="垃圾", channel="staff", grid=world.grids.general
+    )
+    run(staff, litter, "accept", "dispatch", "handle", unit=unit)
+    department = Unit.objects.get(name__contains="水务局")
+    run(staff, parked[1], "accept")
+    do_whistle_case(system(), parked[1], [department])
+    do_whistle_case(system(), parked[1], [department])
+    everything = Case.objects.all()
+    grids = report.by_grid(everything)
+    assert sorted((row["grid"], row["total"], row["whistled"], row["open"]) for row in grids) == [
+        (world.grids.general.code, 1, 0, 1),
+        (parked[0].grid.code, 3, 2, 3),
+    ]
+    for row in grids:
+        subset = everything.filter(grid__code=row["grid"])
+        assert {key: row[key] for key in figures.rates(subset)} == figures.rates(subset)
+    assert (figures.rates(everything)["total"], figures.rates(everything)["whistled"]) == (4, 2)
+    units = report.by_unit(everything)
+    assert [(row["unit"], row["total"]) for row in units] == [(unit.name, 1)]
+    assert {key: units[0][key] for key in figures.rates(everything)} == figures.rates(
+        everything.filter(unit=unit)
+    )
+
+
 def test_a_dead_robot_never_blocks_a_case(world, registry, unit, frozen):
     Robot.objects.create(
         name="社区群",

@@ -7,38 +7,33 @@ import io
 from django.db.models import Avg, Count, F, Q
 
 from finegrid.cases import figures
-from finegrid.cases.models import OPEN_STATUSES, WhistleCall
+from finegrid.cases.models import WhistleCall
+
+
+def _figures_of(row: dict, keys: tuple[str, ...]) -> dict:
+    return {key: value for key, value in row.items() if key not in keys}
 
 
 def by_grid(cases) -> list[dict]:
-    """Per finest grid (or community when a case has no grid) of ``cases``: counts and
-    shares."""
-    rows = []
-    keys = cases.values("grid__code", "grid__name", "community__name").annotate(n=Count("pk"))
-    for key in keys.order_by("-n")[:500]:
-        subset = (
-            cases.filter(grid__code=key["grid__code"])
-            if key["grid__code"]
-            else cases.filter(grid__isnull=True, community__name=key["community__name"])
-        )
-        rows.append(
-            {
-                "grid": key["grid__code"] or "",
-                "name": key["grid__name"] or key["community__name"],
-                **figures.rates(subset),
-                "open": subset.filter(status__in=OPEN_STATUSES).count(),
-            }
-        )
-    return rows
+    """Per finest grid (or community when a case has no grid) of ``cases``, the 500 with
+    most cases: counts and shares."""
+    keys = ("grid__code", "grid__name", "community__name")
+    return [
+        {
+            "grid": row["grid__code"] or "",
+            "name": row["grid__name"] or row["community__name"],
+            **_figures_of(row, keys),
+        }
+        for row in figures.rates_by(cases, keys, limit=500)
+    ]
 
 
 def by_unit(cases) -> list[dict]:
-    rows = []
-    for key in (
-        cases.filter(unit__isnull=False).values("unit", "unit__name").annotate(n=Count("pk"))
-    ):
-        rows.append({"unit": key["unit__name"], **figures.rates(cases.filter(unit=key["unit"]))})
-    return sorted(rows, key=lambda r: -r["total"])
+    keys = ("unit", "unit__name")
+    return [
+        {"unit": row["unit__name"], **_figures_of(row, keys)}
+        for row in figures.rates_by(cases.filter(unit__isnull=False), keys)
+    ]
 
 
 def department_responses(user, cases) -> list[dict]:
