@@ -257,9 +257,15 @@ def _share_cents(weight: str, numerator: str, denominator: str) -> str:
     )
 
 
+def _sum(expression: str) -> str:
+    """SQL for a sum of whole numbers that stays one (PostgreSQL sums BIGINTs as NUMERIC,
+    and NUMERIC divides into fractions)."""
+    return f"CAST(SUM({expression}) AS BIGINT)"
+
+
 def _mean_cents(column: str) -> str:
     """SQL for the mean of a group's cents, rounded half up (the scores are never negative)."""
-    return f"(2 * SUM({column}) + COUNT(*)) / (2 * COUNT(*))"
+    return f"(2 * {_sum(column)} + COUNT(*)) / (2 * COUNT(*))"
 
 
 def _tenths(value: Decimal) -> int:
@@ -336,11 +342,11 @@ def assess(period_id: int, path: str, month: dt.date) -> tuple[int, int]:
         ("CREATE INDEX wf_source_worker ON wf_source (worker_id)", None),
         (
             "CREATE TEMP TABLE wf_sum AS SELECT m.worker_id, m.grid_id, m.path, m.scheme_id,"
-            " COALESCE(SUM(s.cents), 0) AS points,"
-            f" COALESCE(SUM(CASE WHEN {component} = %s THEN s.cents END), 0) AS grid,"
-            f" COALESCE(SUM(CASE WHEN {component} = %s THEN s.cents END), 0) AS duty,"
-            f" COALESCE(SUM(CASE WHEN {component} = %s THEN s.cents END), 0) AS own,"
-            f" COALESCE(SUM(CASE WHEN {component} = %s THEN s.cents END), 0) AS bonus"
+            f" COALESCE({_sum('s.cents')}, 0) AS points,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS grid,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS duty,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS own,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS bonus"
             " FROM wf_member m LEFT JOIN wf_source s ON s.worker_id = m.worker_id"
             " LEFT JOIN wf_component u ON u.scheme_id = m.scheme_id AND u.source = s.source"
             " GROUP BY m.worker_id, m.grid_id, m.path, m.scheme_id",
@@ -351,7 +357,7 @@ def assess(period_id: int, path: str, month: dt.date) -> tuple[int, int]:
             ],
         ),
         (
-            "CREATE TEMP TABLE wf_team AS SELECT grid_id, SUM(grid) AS grid, COUNT(*) AS n"
+            f"CREATE TEMP TABLE wf_team AS SELECT grid_id, {_sum('grid')} AS grid, COUNT(*) AS n"
             " FROM wf_sum GROUP BY grid_id",
             None,
         ),
@@ -387,7 +393,7 @@ def assess(period_id: int, path: str, month: dt.date) -> tuple[int, int]:
         (
             f"INSERT INTO {results} ({columns}) SELECT %s, %s, NULL, grid_id, {scores},"
             f" {ranks}, path FROM ("
-            " SELECT grid_id, MIN(path) AS path, SUM(points) AS points,"
+            f" SELECT grid_id, MIN(path) AS path, {_sum('points')} AS points,"
             f" {_mean_cents('grid')} AS grid, {_mean_cents('duty')} AS duty,"
             f" {_mean_cents('own')} AS own, {_mean_cents('bonus')} AS bonus,"
             f" {_mean_cents('total')} AS total FROM wf_score GROUP BY grid_id) g"
