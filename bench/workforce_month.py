@@ -579,6 +579,21 @@ def measure(repeat: int = 1) -> dict[str, list[tuple[float, int]]]:
     return timings
 
 
+def _slow_statements(threshold: float):
+    """A database execute wrapper printing every statement slower than ``threshold`` s."""
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            seconds = time.perf_counter() - started
+            if seconds >= threshold:
+                print(f"      {seconds:6.2f} s  {' '.join(sql.split())[:160]}", flush=True)
+
+    return wrapper
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=160_000)
@@ -587,6 +602,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=2, help="cases a worker registered")
     parser.add_argument("--repeat", type=int, default=3, help="runs on the same records")
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
+    parser.add_argument(
+        "--statements",
+        type=float,
+        metavar="SECONDS",
+        help="print each SQL statement of the measured runs taking longer than SECONDS",
+    )
     args = parser.parse_args(argv)
     finegrid = ROOT / ".venv" / "bin" / "finegrid"
     with tempfile.TemporaryDirectory() as folder:
@@ -615,6 +636,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(set up in {time.perf_counter() - started:.0f} s)",
             flush=True,
         )
+        if args.statements is not None:
+            connection.execute_wrappers.append(_slow_statements(args.statements))
         if args.profile:
             import cProfile
             import pstats

@@ -44,16 +44,10 @@ from finegrid.workforce.models import (
     QuizAttempt,
     QuizQuestion,
     Redemption,
-    ResultKind,
     Rule,
     Scheme,
     TrainingSession,
 )
-
-RESULT_FIELDS = (
-    "period_id", "kind", "worker_id", "grid_id", "points", "grid_score", "duty_score",
-    "worker_score", "bonus", "total", "rank_community", "rank_street", "path",
-)  # fmt: skip
 
 # How early before a session starts its check-in opens.
 CHECK_IN_OPENS = dt.timedelta(minutes=30)
@@ -659,30 +653,7 @@ def do_compute_assessment(actor, area: str, month: dt.date) -> AssessmentPeriod:
     )
     before = None if created else audit.snapshot(period)
     period.results.all().delete()
-    worker_scores, grid_scores = compute.assess(area.path, month)
-    _insert(
-        AssessmentResult,
-        RESULT_FIELDS,
-        (
-            (
-                period.pk,
-                kind,
-                s.worker_id,
-                s.grid_id,
-                s.points,
-                s.grid,
-                s.duty,
-                s.worker,
-                s.bonus,
-                s.total,
-                s.rank_community,
-                s.rank_street,
-                s.path,
-            )
-            for kind, scores in ((ResultKind.WORKER, worker_scores), (ResultKind.GRID, grid_scores))
-            for s in scores
-        ),
-    )
+    workers, grids = compute.assess(period.pk, area.path, month)
     period.computed_at = timezone.now()
     period.save()
     audit.record(
@@ -690,7 +661,7 @@ def do_compute_assessment(actor, area: str, month: dt.date) -> AssessmentPeriod:
         AuditAction.CREATE if created else AuditAction.UPDATE,
         period,
         before=before,
-        reason=f"{len(worker_scores)} workers, {len(grid_scores)} grids",
+        reason=f"{workers} workers, {grids} grids",
     )
     return period
 

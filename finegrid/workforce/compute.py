@@ -3,15 +3,13 @@
 ``append_points`` prices the month's records under the schemes in force and appends to the
 ledger the difference from what it already holds (inside the database: the action calls it
 in its transaction); ``ledger_net`` is the ledger's net per record; ``assess`` turns a
-month's ledger into scores and ranks.
+month's ledger into a period's scores and ranks.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
@@ -22,7 +20,14 @@ from django.utils import timezone
 from finegrid.accounts.scope import path_q
 from finegrid.org.models import Worker
 from finegrid.workforce import sources
-from finegrid.workforce.models import Component, EntryKind, PointEntry, Scheme
+from finegrid.workforce.models import (
+    AssessmentResult,
+    Component,
+    EntryKind,
+    PointEntry,
+    ResultKind,
+    Scheme,
+)
 
 CENT = Decimal("0.01")
 # Lengths of a street's and a community's path ("51/5101/510116/510116001[/510116001005]").
@@ -241,125 +246,198 @@ def ledger_net(path: str, month: dt.date) -> dict[tuple[int, str, str, str], Dec
 # --- Assessment ---------------------------------------------------------------------------
 
 
-@dataclass
-class Score:
-    worker_id: int | None
-    grid_id: int
-    path: str
-    points: Decimal
-    grid: Decimal
-    duty: Decimal
-    worker: Decimal
-    bonus: Decimal
-    total: Decimal
-    rank_community: int = 0
-    rank_street: int = 0
+def _share_cents(weight: str, numerator: str, denominator: str) -> str:
+    """SQL for ``weight`` times the share ``numerator / denominator`` of a target reached,
+    between none and all of it, in cents rounded half up: integers only, exact in both
+    databases. A target of 0 or less (``denominator`` <= 0) earns nothing."""
+    return (
+        f"CASE WHEN {denominator} <= 0 OR {numerator} <= 0 THEN 0"
+        f" WHEN {numerator} >= {denominator} THEN 100 * {weight}"
+        f" ELSE (200 * {weight} * {numerator} + {denominator}) / (2 * {denominator}) END"
+    )
 
 
-def _part(weight: int, points: Decimal, target: Decimal) -> Decimal:
-    if target <= 0:
-        return Decimal(0)
-    share = min(Decimal(1), max(Decimal(0), points / target))
-    return (weight * share).quantize(CENT, ROUND_HALF_UP)
+def _sum(expression: str) -> str:
+    """SQL for a sum of whole numbers that stays one (PostgreSQL sums BIGINTs as NUMERIC,
+    and NUMERIC divides into fractions)."""
+    return f"CAST(SUM({expression}) AS BIGINT)"
 
 
-def _rank(scores: list[Score], width: int, attribute: str) -> None:
-    """Competition ranks (1, 2, 2, 4) by total within each area of ``width`` path chars."""
-    groups: dict[str, list[Score]] = defaultdict(list)
-    for score in scores:
-        groups[score.path[:width]].append(score)
-    for members in groups.values():
-        members.sort(key=lambda s: (-s.total, s.path, s.worker_id or 0))
-        previous, rank = None, 0
-        for position, score in enumerate(members, start=1):
-            if score.total != previous:
-                rank, previous = position, score.total
-            setattr(score, attribute, rank)
+def _mean_cents(column: str) -> str:
+    """SQL for the mean of a group's cents, rounded half up (the scores are never negative)."""
+    return f"(2 * {_sum(column)} + COUNT(*)) / (2 * COUNT(*))"
 
 
-def assess(path: str, month: dt.date) -> tuple[list[Score], list[Score]]:
-    """Each worker's and each grid's scores for the month under ``path``: every component
-    is its weight times the share of its target reached (the grid component on the mean of
-    the grid's workers), plus bonus points up to the cap; a grid scores the mean of its
-    workers. Ranked per community and per street."""
+def _tenths(value: Decimal) -> int:
+    return int((value * 10).to_integral_value(ROUND_HALF_UP))
+
+
+def assess(period_id: int, path: str, month: dt.date) -> tuple[int, int]:
+    """Write into the period each worker's and each grid's scores for the month under
+    ``path``; return how many of each. Every component is its weight times the share of its
+    target reached (the grid component on the mean of the grid's workers), in cents
+    rounded half up; bonus points count up to the cap; a grid scores the mean of its
+    workers (rounded half up). Ranks are competition ranks (1, 2, 2, 4) by total, per
+    community and per street.
+
+    A city's month is 160,000 workers and millions of entries: it runs in the database,
+    set-based, in whole cents — the ledger summed per worker and source, the sources
+    mapped to components by the rules of the worker's scheme, grid means by GROUP BY, ranks
+    by window functions, and the results inserted with INSERT … SELECT."""
     schemes = Schemes(path, month)
-    first, last = month, month_end(month)
-    workers = list(
-        Worker.objects.filter(path_q((path,)), start__lte=last)
-        .filter(Q(end__isnull=True) | Q(end__gte=first))
-        .values_list("pk", "grid_id", "path")
-        .order_by("path", "pk")
+    prefixes = (
+        Worker.objects.filter(path_q((path,)))
+        .annotate(prefix=Substr("path", 1, COMMUNITY_PATH))
+        .values_list("prefix", flat=True)
+        .distinct()
+        .order_by()
     )
-    net: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    totals = (
-        PointEntry.objects.filter(path_q((path,)), month=month)
-        .values_list("worker_id", "source")
-        .annotate(total=Sum("points"))
+    areas = [(p, s.pk) for p in prefixes if (s := schemes.for_path(p)) is not None]
+    weights = [
+        (
+            s.pk,
+            s.grid_weight,
+            s.duty_weight,
+            s.worker_weight,
+            s.bonus_cap,
+            _tenths(s.grid_target),
+            _tenths(s.duty_target),
+            _tenths(s.worker_target),
+        )
+        for s in schemes.latest.values()
+    ]
+    components = [
+        (scheme_id, source, rule.component)
+        for scheme_id, by_source in schemes.rules.items()
+        for source, rule in by_source.items()
+    ]
+    ops = connection.ops
+    worker = ops.quote_name(Worker._meta.db_table)
+    ledger = ops.quote_name(PointEntry._meta.db_table)
+    results = ops.quote_name(AssessmentResult._meta.db_table)
+    start, end = (ops.quote_name(Worker._meta.get_field(f).column) for f in ("start", "end"))
+    worker_under, worker_under_params = _under("w.path", path)
+    under, under_params = _under("path", path)
+    first, last = ops.adapt_datefield_value(month), ops.adapt_datefield_value(month_end(month))
+    share = {
+        "grid": _share_cents("c.grid_weight", "t.grid", "10 * t.n * c.grid_tenths"),
+        "duty": _share_cents("c.duty_weight", "s.duty", "10 * c.duty_tenths"),
+        "worker": _share_cents("c.worker_weight", "s.own", "10 * c.worker_tenths"),
+    }
+    component = "COALESCE(u.component, %s)"
+    steps = [
+        (
+            "CREATE TEMP TABLE wf_member AS SELECT w.id AS worker_id, w.grid_id, w.path,"
+            f" a.scheme_id FROM {worker} w"
+            f" LEFT JOIN wf_area a ON a.prefix = SUBSTR(w.path, 1, {COMMUNITY_PATH})"
+            f" WHERE {worker_under} AND w.{start} <= %s AND (w.{end} IS NULL OR w.{end} >= %s)",
+            [*worker_under_params, last, first],
+        ),
+        (
+            "CREATE TEMP TABLE wf_source AS SELECT worker_id, source,"
+            " CAST(ROUND(SUM(points) * 100) AS BIGINT) AS cents"
+            f" FROM {ledger} WHERE month = %s AND {under} GROUP BY worker_id, source",
+            [first, *under_params],
+        ),
+        ("CREATE INDEX wf_source_worker ON wf_source (worker_id)", None),
+        (
+            "CREATE TEMP TABLE wf_sum AS SELECT m.worker_id, m.grid_id, m.path, m.scheme_id,"
+            f" COALESCE({_sum('s.cents')}, 0) AS points,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS grid,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS duty,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS own,"
+            f" COALESCE({_sum(f'CASE WHEN {component} = %s THEN s.cents END')}, 0) AS bonus"
+            " FROM wf_member m LEFT JOIN wf_source s ON s.worker_id = m.worker_id"
+            " LEFT JOIN wf_component u ON u.scheme_id = m.scheme_id AND u.source = s.source"
+            " GROUP BY m.worker_id, m.grid_id, m.path, m.scheme_id",
+            [
+                value
+                for name in (Component.GRID, Component.DUTY, Component.WORKER, Component.BONUS)
+                for value in (Component.WORKER, name)
+            ],
+        ),
+        (
+            f"CREATE TEMP TABLE wf_team AS SELECT grid_id, {_sum('grid')} AS grid, COUNT(*) AS n"
+            " FROM wf_sum GROUP BY grid_id",
+            None,
+        ),
+        (
+            "CREATE TEMP TABLE wf_score AS SELECT worker_id, grid_id, path, points,"
+            " grid, duty, own, bonus, grid + duty + own + bonus AS total FROM ("
+            " SELECT s.worker_id, s.grid_id, s.path, s.points,"
+            f" CASE WHEN c.id IS NULL THEN 0 ELSE {share['grid']} END AS grid,"
+            f" CASE WHEN c.id IS NULL THEN 0 ELSE {share['duty']} END AS duty,"
+            f" CASE WHEN c.id IS NULL THEN 0 ELSE {share['worker']} END AS own,"
+            " CASE WHEN c.id IS NULL OR s.bonus <= 0 THEN 0"
+            " WHEN s.bonus >= 100 * c.bonus_cap THEN 100 * c.bonus_cap ELSE s.bonus END AS bonus"
+            " FROM wf_sum s JOIN wf_team t ON t.grid_id = s.grid_id"
+            " LEFT JOIN wf_scheme c ON c.id = s.scheme_id) x",
+            None,
+        ),
+    ]
+    ranks = (
+        f"RANK() OVER (PARTITION BY SUBSTR(path, 1, {COMMUNITY_PATH}) ORDER BY total DESC),"
+        f" RANK() OVER (PARTITION BY SUBSTR(path, 1, {STREET_PATH}) ORDER BY total DESC)"
     )
-    for worker_id, source, total in totals:
-        net[worker_id][source] += total
-    parts: dict[int, dict[str, Decimal]] = {}
-    for worker_id, _grid_id, worker_path in workers:
-        scheme = schemes.for_path(worker_path)
-        rules = schemes.rules[scheme.pk] if scheme else {}
-        sums = dict.fromkeys(Component.values, Decimal(0))
-        for source, total in net[worker_id].items():
-            rule = rules.get(source)
-            sums[rule.component if rule else Component.WORKER] += total
-        parts[worker_id] = sums
-    grid_points: dict[int, list[Decimal]] = defaultdict(list)
-    for worker_id, grid_id, _ in workers:
-        grid_points[grid_id].append(parts[worker_id][Component.GRID])
-    worker_scores = []
-    for worker_id, grid_id, worker_path in workers:
-        scheme, sums = schemes.for_path(worker_path), parts[worker_id]
-        team = grid_points[grid_id]
-        if scheme is None:
-            grid = duty = own = bonus = Decimal(0)
-        else:
-            grid = _part(scheme.grid_weight, sum(team) / len(team), scheme.grid_target)
-            duty = _part(scheme.duty_weight, sums[Component.DUTY], scheme.duty_target)
-            own = _part(scheme.worker_weight, sums[Component.WORKER], scheme.worker_target)
-            bonus = min(Decimal(scheme.bonus_cap), max(Decimal(0), sums[Component.BONUS]))
-            bonus = bonus.quantize(CENT, ROUND_HALF_UP)
-        worker_scores.append(
-            Score(
-                worker_id,
-                grid_id,
-                worker_path,
-                sum(sums.values(), Decimal(0)),
-                grid,
-                duty,
-                own,
-                bonus,
-                grid + duty + own + bonus,
-            )
+    columns = (
+        "period_id, kind, worker_id, grid_id, points, grid_score, duty_score, worker_score,"
+        " bonus, total, rank_community, rank_street, path"
+    )
+    scores = "points / 100.0, grid / 100.0, duty / 100.0, own / 100.0, bonus / 100.0, total / 100.0"
+    inserts = [
+        (
+            f"INSERT INTO {results} ({columns}) SELECT %s, %s, worker_id, grid_id, {scores},"
+            f" {ranks}, path FROM wf_score ORDER BY path, worker_id",
+            [period_id, ResultKind.WORKER],
+        ),
+        (
+            f"INSERT INTO {results} ({columns}) SELECT %s, %s, NULL, grid_id, {scores},"
+            f" {ranks}, path FROM ("
+            f" SELECT grid_id, MIN(path) AS path, {_sum('points')} AS points,"
+            f" {_mean_cents('grid')} AS grid, {_mean_cents('duty')} AS duty,"
+            f" {_mean_cents('own')} AS own, {_mean_cents('bonus')} AS bonus,"
+            f" {_mean_cents('total')} AS total FROM wf_score GROUP BY grid_id) g"
+            " ORDER BY path, grid_id",
+            [period_id, ResultKind.GRID],
+        ),
+    ]
+    temporary = (
+        "wf_area",
+        "wf_scheme",
+        "wf_component",
+        "wf_member",
+        "wf_source",
+        "wf_sum",
+        "wf_team",
+        "wf_score",
+    )
+    counts = []
+    with connection.cursor() as cursor:
+        for table in temporary:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            "CREATE TEMP TABLE wf_area (prefix VARCHAR(80) PRIMARY KEY, scheme_id BIGINT)"
         )
-    by_grid: dict[int, list[Score]] = defaultdict(list)
-    for score in worker_scores:
-        by_grid[score.grid_id].append(score)
-    grid_scores = []
-    for grid_id, members in by_grid.items():
-        count = len(members)
-
-        def mean(field: str, members=members, count=count) -> Decimal:
-            total = sum((getattr(m, field) for m in members), Decimal(0))
-            return (total / count).quantize(CENT, ROUND_HALF_UP)
-
-        grid_scores.append(
-            Score(
-                None,
-                grid_id,
-                members[0].path,
-                sum((m.points for m in members), Decimal(0)),
-                mean("grid"),
-                mean("duty"),
-                mean("worker"),
-                mean("bonus"),
-                mean("total"),
-            )
+        cursor.execute(
+            "CREATE TEMP TABLE wf_scheme (id BIGINT PRIMARY KEY, grid_weight BIGINT,"
+            " duty_weight BIGINT, worker_weight BIGINT, bonus_cap BIGINT, grid_tenths BIGINT,"
+            " duty_tenths BIGINT, worker_tenths BIGINT)"
         )
-    for scores in (worker_scores, grid_scores):
-        _rank(scores, COMMUNITY_PATH, "rank_community")
-        _rank(scores, STREET_PATH, "rank_street")
-    return worker_scores, grid_scores
+        cursor.execute(
+            "CREATE TEMP TABLE wf_component (scheme_id BIGINT, source VARCHAR(32),"
+            " component VARCHAR(8), PRIMARY KEY (scheme_id, source))"
+        )
+        cursor.executemany("INSERT INTO wf_area VALUES (%s, %s)", areas)
+        cursor.executemany("INSERT INTO wf_scheme VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", weights)
+        cursor.executemany("INSERT INTO wf_component VALUES (%s, %s, %s)", components)
+        _analyze(cursor, "wf_area", "wf_scheme", "wf_component")
+        for sql, args in steps:
+            cursor.execute(sql, args)
+            if sql.startswith("CREATE TEMP TABLE"):
+                _analyze(cursor, sql.split()[3])
+        for sql, args in inserts:
+            cursor.execute(sql, args)
+            counts.append(cursor.rowcount)
+        for table in temporary:
+            cursor.execute(f"DROP TABLE {table}")
+    return counts[0], counts[1]
