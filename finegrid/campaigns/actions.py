@@ -579,11 +579,13 @@ def _record_all(actor, campaign: Campaign, items, now, labelled) -> list[VisitRe
                 helped.append(visit)
     if helped:
         Visit.objects.bulk_update(helped, ["case_id"])
+    shown = {value: str(label) for value, label in Outcome.choices}
     audit.record_created_rows(
         actor,
         Visit,
         [_audited(visit) for visit in visits],
-        [str(visit) for visit in visits],
+        # Each visit's label as Visit.__str__ gives it, the outcome's name translated once.
+        [f"{visit.assignment_id}: {shown[visit.outcome]}" for visit in visits],
         reason="",
     )
     return results
