@@ -152,7 +152,7 @@ def load_city(sections: int) -> int:
     from finegrid.territory.models import AdminArea, Grid, GridKind
 
     started = time.perf_counter()
-    city = AdminArea.objects.get(code="5101")
+    city = AdminArea.objects.get(level="city", path="51/5101")
     community = AdminArea.objects.filter(level="community").order_by("pk").first()
     worker = Worker.objects.order_by("pk").first()
     now = timezone.now()
