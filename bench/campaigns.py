@@ -16,14 +16,19 @@ Each of ``--runs`` runs (default 3; the figures are their medians):
    token, counting visits a second: one outcome a request (`POST …/visits`), then, unless
    ``--batch 0``, ``--batch-visits`` more in a phone's queues of ``--batch`` outcomes a
    request (`POST …/visits/batch`, each client sending the households of consecutive
-   doors, as a worker's phone does);
+   doors, as a worker's phone does); ``--batch 50,500`` measures each size in turn;
 3. meanwhile reads `GET /api/campaigns/{id}/progress` (the whole area) in a loop and
-   reports its p50 and p95;
+   reports its p50 and p95; with ``--city-sections N`` it reads instead, as the city's
+   administrator (the demo's ``admin``), the progress of a synthetic campaign over the
+   whole city of N micro-grids (the issue's ~140,000), loaded once in SQL: N synthetic
+   micro-grids spread over the city's districts, streets and communities, and a section
+   each with counters part-way (see ``load_city``) — the city view's cost while visits
+   stream in to the street's campaign;
 4. checks that the stored counters equal a count of the visit table.
 
 Usage: python bench/campaigns.py [--area 510116001] [--visits 4000] [--clients 8]
-                                 [--batch 50] [--batch-visits 8000] [--runs 3]
-                                 [--var DIR] [--database NAME]
+                                 [--batch 50[,500]] [--batch-visits 8000] [--runs 3]
+                                 [--city-sections 140000] [--var DIR] [--database NAME]
 Not a test: `make bench` runs it; the figures go in the README. ``--batch 0`` measures
 code without the batch endpoint (the baseline).
 """
@@ -129,6 +134,96 @@ def post_visits(base, token, campaign_id, targets, clients, batch=0) -> tuple[fl
     return time.perf_counter() - started, len(failures)
 
 
+def load_city(sections: int) -> int:
+    """A campaign over the city of ``sections`` synthetic micro-grids, written in SQL
+    (finegrid.bulk): the grids spread over 20 districts × 20 streets × 10 communities
+    of made-up paths under the city's (the grids hang off one real community, which no
+    progress read looks at), each with its section of 60 households, some visited, a
+    few finished, one in fifty without a worker. Returns the campaign's id."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from finegrid import bulk
+    from finegrid.accounts.models import User
+    from finegrid.campaigns.models import Campaign, Section
+    from finegrid.org.models import Worker
+    from finegrid.territory.models import AdminArea, Grid, GridKind
+
+    started = time.perf_counter()
+    city = AdminArea.objects.get(level="city", path="51/5101")
+    community = AdminArea.objects.filter(level="community").order_by("pk").first()
+    worker = Worker.objects.order_by("pk").first()
+    now = timezone.now()
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            title="city bench",
+            node_code=city.code,
+            node_name=city.name,
+            path=city.path,
+            start=now - dt.timedelta(minutes=90),
+            deadline=now + dt.timedelta(minutes=90),
+            households=60 * sections,
+            created_by=User.objects.get(username="admin"),
+        )
+        paths = []
+        for n in range(sections):
+            district, street, place, grid = n % 20, n // 20 % 20, n // 400 % 10, n // 4000
+            paths.append(
+                f"{city.path}/99{district:04d}/99{district:04d}{street:03d}"
+                f"/99{district:04d}{street:03d}{place:03d}/g{grid:02d}/{n % 100:02d}"
+            )
+        first = bulk.reserve_ids(Grid, sections)
+        columns = ("id", "code", "kind", "name", "community_id", "site_kind", "path")
+        columns += ("geometry", "created_at", "updated_at")
+        bulk.insert(
+            Grid,
+            columns,
+            (
+                (pk, f"BENCH{pk}", GridKind.MICRO, "基准", community.pk, "", path, "", now, now)
+                for pk, path in zip(first, paths, strict=True)
+            ),
+        )
+        columns = ("campaign_id", "grid_id", "worker_id", "path", "households", "done")
+        columns += ("reached", "not_home", "refused", "moved", "needs_help", "visits")
+        columns += ("first_visit_at", "last_visit_at", "finished_at", "estimate_minutes")
+
+        def section(n, pk, path):
+            done = n * 7 % 61
+            moment = now - dt.timedelta(minutes=n % 80)
+            return (
+                campaign.pk,
+                pk,
+                None if n % 50 == 0 else worker.pk,
+                path,
+                60,
+                done,
+                done,
+                n % 5,
+                0,
+                0,
+                0,
+                done + n % 5,
+                moment if done else None,
+                moment if done else None,
+                moment if done == 60 else None,
+                150.0 + n % 60,
+            )
+
+        bulk.insert(
+            Section,
+            columns,
+            (section(n, pk, path) for n, (pk, path) in enumerate(zip(first, paths, strict=True))),
+        )
+    print(
+        f"loaded a city campaign of {sections} sections in SQL in "
+        f"{time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
+    return campaign.pk
+
+
 def watch_progress(base, token, campaign_id, stop: threading.Event, latencies: list):
     import requests
 
@@ -150,8 +245,9 @@ def counters_match(campaign_id: int) -> bool:
     return done == Visit.objects.filter(campaign_id=campaign_id).count()
 
 
-def one_run(args, env, token) -> dict:
-    """Launch, visits one a request and in queues, progress meanwhile, counters checked."""
+def one_run(args, env, token, city=None) -> dict:
+    """Launch, visits one a request and in queues, progress meanwhile (of the street's
+    campaign, or of ``city``: (campaign id, token)), counters checked."""
     campaign_id, seconds, count = launch(args.area)
     figures = {
         "launch_seconds": round(seconds, 2),
@@ -160,8 +256,8 @@ def one_run(args, env, token) -> dict:
         "city_launch_seconds_extrapolated": round(CITY_HOUSEHOLDS * seconds / count, 1),
     }
     phases = [("single", 0, args.visits)]
-    if args.batch:
-        phases.append(("batch", args.batch, args.batch_visits))
+    for size in args.batch:
+        phases.append((f"batch_{size}", size, args.batch_visits))
     targets = households(campaign_id, sum(count for *_, count in phases))
     latencies: list[float] = []
     with serving(env, Path(env["FINEGRID_VAR_DIR"]) / "serve.log") as base:
@@ -169,8 +265,9 @@ def one_run(args, env, token) -> dict:
         for name, batch, count in phases:
             mine, taken = targets[taken : taken + count], taken + count
             stop = threading.Event()
+            watched, reader = city or (campaign_id, token)
             watcher = threading.Thread(
-                target=watch_progress, args=(base, token, campaign_id, stop, latencies)
+                target=watch_progress, args=(base, reader, watched, stop, latencies)
             )
             watcher.start()
             elapsed, failures = post_visits(base, token, campaign_id, mine, args.clients, batch)
@@ -196,11 +293,22 @@ def main(argv=None) -> int:
     parser.add_argument("--area", default="510116001")
     parser.add_argument("--visits", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=50, help="outcomes a queue; 0: none")
+    parser.add_argument(
+        "--batch",
+        type=lambda text: [int(n) for n in text.split(",") if int(n)],
+        default=[50],
+        help="outcomes a queue, or several sizes (50,500) measured in turn; 0: none",
+    )
     parser.add_argument("--batch-visits", type=int, default=8000, help="visits sent in queues")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--var", default=None, help="FINEGRID_VAR_DIR of a demo already built")
     parser.add_argument("--database", default=None, help="PostgreSQL database name")
+    parser.add_argument(
+        "--city-sections",
+        type=int,
+        default=0,
+        help="read the progress of a synthetic city campaign of this many sections",
+    )
     args = parser.parse_args(argv)
     env = environment(args)
     figures = {"area": args.area, "database": "postgresql" if args.database else "sqlite"}
@@ -212,9 +320,14 @@ def main(argv=None) -> int:
 
     django.setup()
     token = finegrid(env, "users", "token", "street", "--name", "campaigns bench").strip()
+    city = None
+    if args.city_sections:
+        admin = finegrid(env, "users", "token", "admin", "--name", "campaigns bench").strip()
+        city = (load_city(args.city_sections), admin)
+        figures["city_sections"] = args.city_sections
     runs = []
     for number in range(args.runs):
-        runs.append(one_run(args, env, token))
+        runs.append(one_run(args, env, token, city))
         print(json.dumps({"run": number + 1, **runs[-1]}), file=sys.stderr)
     for key, value in runs[0].items():
         if isinstance(value, bool):
@@ -223,7 +336,7 @@ def main(argv=None) -> int:
             figures[key] = statistics.median(run[key] for run in runs)
     figures.update(runs=args.runs, cores=os.cpu_count(), load_average=os.getloadavg())
     print(json.dumps(figures, indent=2))
-    failed = any(run.get(f"{name}_failures") for run in runs for name in ("single", "batch"))
+    failed = any(value for run in runs for key, value in run.items() if key.endswith("_failures"))
     return 0 if not failed and figures["counters_match"] else 1
 
 

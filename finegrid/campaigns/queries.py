@@ -142,6 +142,8 @@ def _sums(campaign: Campaign, now: dt.datetime) -> dict:
 
 # Aggregates whose NULL means "none", not 0.
 NULLABLE = frozenset({"minutes_left", "last_finished"})
+# The others: sums and counts.
+COUNTS = (*FIGURES, "micro_grids", "micro_grids_done", "late", "without_worker")
 
 
 def _plain(row: dict) -> dict:
@@ -153,6 +155,16 @@ def _plain(row: dict) -> dict:
 
 def _totals(queryset: QuerySet[Section], campaign: Campaign, now: dt.datetime) -> dict:
     return _plain(queryset.aggregate(**_sums(campaign, now)))
+
+
+def _combined(rows: list[dict]) -> dict:
+    """The aggregates of several groups of sections as one (``_sums`` of their union):
+    counts and sums added, the latest finish and the longest projection kept."""
+    combined = {key: sum(row[key] for row in rows) for key in COUNTS}
+    for key in NULLABLE:
+        values = [row[key] for row in rows if row[key] is not None]
+        combined[key] = max(values) if values else None
+    return combined
 
 
 def _figures(campaign: Campaign, row: dict, now: dt.datetime) -> dict:
@@ -183,10 +195,11 @@ def progress(user, campaign: Campaign, node: str | None = None, now: dt.datetime
         place = territory.get_node(user, node)
         path = place.path
         queryset = queryset.filter(path_q((place.path,)))
-    totals = _figures(campaign, _totals(queryset, campaign, now), now)
     length = CHILD_PATH_LENGTH.get(len(path))
     children = []
     if length:
+        # One pass over the sections: the figures of each node one level down, added up
+        # here for the node's own (every section falls in one of them).
         grouped = (
             queryset.annotate(child=Substr("path", 1, length))
             .values("child")
@@ -194,10 +207,13 @@ def progress(user, campaign: Campaign, node: str | None = None, now: dt.datetime
             .order_by("child")
         )
         rows = [{**_plain(row), "child": row["child"]} for row in grouped]
+        totals = _figures(campaign, _combined(rows), now)
         names = _names([row["child"] for row in rows])
         for row in rows:
             code, name = names.get(row["child"], (row["child"].rsplit("/", 1)[-1], ""))
             children.append({"code": code, "name": name, **_figures(campaign, row, now)})
+    else:
+        totals = _figures(campaign, _totals(queryset, campaign, now), now)
     elapsed = max((now - campaign.start).total_seconds(), 0) / 60
     return {
         "campaign": campaign.pk,
