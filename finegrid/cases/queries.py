@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 
 from finegrid import clock
@@ -64,8 +66,30 @@ def filter_cases(
     if until:
         queryset = queryset.filter(opened_at__lt=until)
     if text:
-        queryset = queryset.filter(Q(text__icontains=text) | Q(ref__icontains=text))
+        queryset = queryset.filter(text_q(text, connections[queryset.db].vendor))
     return queryset
+
+
+# A search that looks like a case's reference or its beginning (20261202-3F…, B0000…):
+# ASCII letters, digits and hyphens, at least four of them and one a digit.
+REF_LIKE = re.compile(r"(?=.*[0-9])[0-9A-Za-z][0-9A-Za-z-]{3,}")
+
+
+def text_q(text: str, vendor: str) -> Q:
+    """The cases a search ``text`` finds. A reference (or its beginning) finds the cases
+    whose ref starts with it, case ignored, through the ref's index; anything else the
+    cases whose text or ref contains it, which reads the cases of the filtered area
+    newest first until a page and the count are found. Text without upper and lower case
+    (Chinese) is matched as is: folding it (PostgreSQL's UPPER() on both sides) only
+    costs time."""
+    if REF_LIKE.fullmatch(text):
+        start = text.upper()
+        if vendor == "sqlite":  # SQLite's LIKE ignores case, so never uses an index
+            end = start[:-1] + chr(ord(start[-1]) + 1)
+            return Q(ref__gte=start, ref__lt=end)
+        return Q(ref__startswith=start)  # the ref's varchar_pattern_ops index
+    lookup = "icontains" if text.lower() != text.upper() else "contains"
+    return Q(**{f"text__{lookup}": text}) | Q(**{f"ref__{lookup}": text})
 
 
 # A list counts its cases up to here and then says "1,000+": counting a street's million
@@ -144,6 +168,38 @@ def page_cases(
         next=_cursor("a", items[-1]) if has_next and items else None,
         previous=_cursor("b", items[0]) if has_previous and items else None,
     )
+
+
+def refresh_statistics() -> bool:
+    """Analyze the cases table again on SQLite when its size has doubled or halved since
+    the statistics were taken (or there are none); True when it did. SQLite chooses among
+    the list's indexes by ANALYZE's figures: without them, or with those of a table a
+    hundredth its size (a new database is analyzed empty when it is migrated), it takes
+    an equality on any column for a rare value and reads a whole street's cases for the
+    overdue list (seconds at a million). The cases worker calls this every round; a full
+    ANALYZE of a million cases takes a few seconds and is needed again at two million.
+    PostgreSQL's autovacuum keeps its own statistics."""
+    connection = connections[Case.objects.db]
+    if connection.vendor != "sqlite":
+        return False
+    table = Case._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        recorded = None
+        if cursor.fetchone()[0]:
+            cursor.execute(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NOT NULL", [table]
+            )
+            # An index's first figure is its number of rows: the table's, but for a
+            # partial index (the overdue cases), whose are fewer.
+            rows = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]
+            recorded = max(rows) if rows else None
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        now = cursor.fetchone()[0]
+        if not now or (recorded and recorded // 2 <= now <= recorded * 2):
+            return False
+        cursor.execute(f"ANALYZE {table}")
+    return True
 
 
 def timeline(user, case: Case) -> QuerySet[CaseStep]:
