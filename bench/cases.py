@@ -303,6 +303,12 @@ def run(args) -> int:
     loaded = Case.objects.filter(ref__startswith=BENCH_REF).exists()
     if args.keep and loaded:
         undo_sweep()
+        try:  # the worker's next round, on SQLite; not in code older than it
+            from finegrid.cases.queries import refresh_statistics
+        except ImportError:
+            pass
+        else:
+            refresh_statistics()
     else:
         intake(client, [g.code for g in grids], rng, args.intake, args.batch, args.batch_size)
         if args.cases:

@@ -210,6 +210,8 @@ def test_a_two_character_chinese_search_finds_the_cases_containing_it_in_scope(w
     assert ([c["ref"] for c in body["items"]], body["count"]) == (newest_first(found), 3)
     narrowed = client.get("/api/cases", {"q": "噪音", "area": world.grids.general.code}).json()
     assert [c["ref"] for c in narrowed["items"]] == newest_first(found[:2])  # micro is in it
+    leaf = client.get("/api/cases", {"q": "噪音", "area": world.grids.general2.code}).json()
+    assert [c["ref"] for c in leaf["items"]] == [found[2].ref]
     html = client.get("/cases/", {"q": "噪音"}).content.decode()
     assert [c.ref in html for c in found] == [True] * 3
     assert '<p class="muted" data-testid="case-count">共 3 件' in html
@@ -279,3 +281,9 @@ def test_the_worker_analyzes_the_cases_again_on_sqlite_when_their_number_doubles
     opened(world.grids.micro, minutes=50)
     assert main(worker) == 0
     assert statistics() == ["25"]
+    # The overdue cases' index has figures too, even while it is empty (one row, then).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_case WHERE overdue")
+        overdue = cursor.fetchone()[0]
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'case_overdue_opened'")
+        assert [int(stat.split()[0]) for (stat,) in cursor.fetchall()] == [max(overdue, 1)]
