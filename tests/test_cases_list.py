@@ -190,3 +190,100 @@ def test_a_resident_pages_through_their_own_cases_only(world, registry, cases, l
         [True] * 3,
         [False] * 11,
     )
+
+
+def test_a_two_character_chinese_search_finds_the_cases_containing_it_in_scope(world, login):
+    def case(grid, text: str, minutes: int) -> Case:
+        with clock.frozen(NOON + dt.timedelta(minutes=minutes)):
+            return do_open_case(system(), category="noise", text=text, channel="staff", grid=grid)
+
+    found = [
+        case(world.grids.general, "楼上噪音扰民", 1),
+        case(world.grids.micro, "噪音", 2),
+        case(world.grids.general2, "夜里施工，噪音很大", 3),
+    ]
+    for minutes, text in enumerate(("噪声", "音噪", "楼道垃圾", "噪 音"), start=4):
+        case(world.grids.micro, text, minutes)
+    case(world.grids.other_street, "噪音", 9)
+    client = login(world.users.community_staff)
+    body = client.get("/api/cases", {"q": "噪音"}).json()
+    assert ([c["ref"] for c in body["items"]], body["count"]) == (newest_first(found), 3)
+    narrowed = client.get("/api/cases", {"q": "噪音", "area": world.grids.general.code}).json()
+    assert [c["ref"] for c in narrowed["items"]] == newest_first(found[:2])  # micro is in it
+    leaf = client.get("/api/cases", {"q": "噪音", "area": world.grids.general2.code}).json()
+    assert [c["ref"] for c in leaf["items"]] == [found[2].ref]
+    html = client.get("/cases/", {"q": "噪音"}).content.decode()
+    assert [c.ref in html for c in found] == [True] * 3
+    assert '<p class="muted" data-testid="case-count">共 3 件' in html
+
+
+def test_a_search_shaped_like_a_case_number_finds_the_numbers_starting_with_it(world, login):
+    with clock.frozen(NOON):
+        mine = do_open_case(
+            system(), category="noise", text="A12B门禁坏了", channel="staff", grid=world.grids.micro
+        )
+        wifi = do_open_case(
+            system(),
+            category="facility",
+            text="WiFi信号差",
+            channel="staff",
+            grid=world.grids.micro,
+        )
+        far = do_open_case(
+            system(), category="noise", text="问题", channel="staff", grid=world.grids.other_street
+        )
+    client = login(world.users.community_staff)
+
+    def refs(q: str) -> list[str]:
+        answer = client.get("/api/cases", {"q": q})
+        assert answer.status_code == 200, answer.content
+        return [c["ref"] for c in answer.json()["items"]]
+
+    assert mine.ref.startswith("20261130-")
+    # Its beginning, in any case, finds it; the other street's case stays out of scope.
+    assert refs(mine.ref[:13].lower()) == [mine.ref]
+    assert sorted(refs("20261130")) == sorted([mine.ref, wifi.ref])
+    assert refs(far.ref) == []
+    # Shaped like a number (letters, digits, a digit among them), it is not looked for in
+    # the text; words are, case ignored.
+    assert refs("A12B") == []
+    assert refs("门禁") == [mine.ref]
+    assert refs("wifi") == [wifi.ref]
+    assert refs("WIFI信号") == [wifi.ref]
+
+
+def test_the_worker_analyzes_the_cases_again_on_sqlite_when_their_number_doubles(world, cases):
+    from django.db import connection
+
+    from finegrid.cli import main
+
+    def statistics() -> list[str]:
+        if connection.vendor != "sqlite":
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return []
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'case_path_opened'")
+            return [stat.split()[0] for (stat,) in cursor.fetchall()]
+
+    worker = ["cases", "worker", "--rounds", "1", "--every", "0"]
+    assert statistics() == []  # migrated while empty: SQLite keeps no figures for an index
+    assert main(worker) == 0
+    if connection.vendor != "sqlite":  # PostgreSQL's autovacuum analyzes by itself
+        assert queries.refresh_statistics() is False
+        return
+    assert statistics() == ["12"]  # the cases of the index: all twelve
+    assert queries.refresh_statistics() is False
+    for minutes in range(12):
+        opened(world.grids.micro, minutes=30 + minutes)
+    assert (queries.refresh_statistics(), statistics()) == (False, ["12"])
+    opened(world.grids.micro, minutes=50)
+    assert main(worker) == 0
+    assert statistics() == ["25"]
+    # The overdue cases' index has figures too, even while it is empty (one row, then).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_case WHERE overdue")
+        overdue = cursor.fetchone()[0]
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'case_overdue_opened'")
+        assert [int(stat.split()[0]) for (stat,) in cursor.fetchall()] == [max(overdue, 1)]

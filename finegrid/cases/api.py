@@ -56,7 +56,12 @@ class CaseFilters(Schema):
     open: bool = Field(False, description="only cases not yet closed, refused or cancelled")
     since: Moment | None = None
     until: Moment | None = None
-    q: str | None = Field(None, max_length=100, description="text or ref contains")
+    q: str | None = Field(
+        None,
+        max_length=100,
+        description="words: text or ref contains them; shaped like a ref (Latin letters,"
+        " digits and hyphens, at least 4, one a digit): ref starts with it, case ignored",
+    )
 
 
 def _filtered(request, filters: CaseFilters):

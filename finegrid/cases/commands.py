@@ -217,8 +217,9 @@ def run_deliver(args) -> int:
 
 
 def run_worker(args) -> int:
-    """Enqueue the sweep and a delivery each round and run the django-tasks database
-    queue in between (so notifications queued by requests go out within a round)."""
+    """Enqueue the sweep, a delivery and a check of SQLite's statistics each round and run
+    the django-tasks database queue in between (so notifications queued by requests go
+    out within a round)."""
     setup_django()
     import time
 
@@ -232,6 +233,7 @@ def run_worker(args) -> int:
     while True:
         tasks.sweep_deadlines.enqueue()
         tasks.deliver_notifications.enqueue()
+        tasks.refresh_statistics.enqueue()  # SQLite's planner statistics, when stale
         if database:
             _drain()
         rounds += 1

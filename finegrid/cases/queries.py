@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 
 from finegrid import clock
@@ -56,7 +58,10 @@ def filter_cases(
     if unit:
         queryset = queryset.filter(unit_id=unit)
     if path:
-        queryset = queryset.filter(path_q((path,)))
+        # A case number is looked up by its index, not by reading the area's cases newest
+        # first: SQLite would take the area's single path for the better start.
+        by_ref = bool(text) and REF_LIKE.fullmatch(text) is not None
+        queryset = queryset.filter(path_q((path,)) if by_ref else area_q(path))
     if overdue is not None:
         queryset = queryset.filter(overdue=overdue)
     if since:
@@ -64,8 +69,40 @@ def filter_cases(
     if until:
         queryset = queryset.filter(opened_at__lt=until)
     if text:
-        queryset = queryset.filter(Q(text__icontains=text) | Q(ref__icontains=text))
+        queryset = queryset.filter(text_q(text, connections[queryset.db].vendor))
     return queryset
+
+
+def area_q(path: str) -> Q:
+    """The cases at or below ``path``. With no case below it (a grid, the usual area of a
+    search) that is the cases at ``path``: a single value the list's index (path,
+    opened_at, id) reads newest first and stops at a page, where at-or-below is two
+    ranges whose cases are all read and sorted (a grid's 33,000 at a million cases)."""
+    if Case.objects.filter(path__below=path).exists():
+        return path_q((path,))
+    return Q(path=path)
+
+
+# A search that looks like a case's reference or its beginning (20261202-3F…, B0000…):
+# ASCII letters, digits and hyphens, at least four of them and one a digit.
+REF_LIKE = re.compile(r"(?=.*[0-9])[0-9A-Za-z][0-9A-Za-z-]{3,}")
+
+
+def text_q(text: str, vendor: str) -> Q:
+    """The cases a search ``text`` finds. A reference (or its beginning) finds the cases
+    whose ref starts with it, case ignored, through the ref's index; anything else the
+    cases whose text or ref contains it, which reads the cases of the filtered area
+    newest first until a page and the count are found. Text without upper and lower case
+    (Chinese) is matched as is: folding it (PostgreSQL's UPPER() on both sides) only
+    costs time."""
+    if REF_LIKE.fullmatch(text):
+        start = text.upper()
+        if vendor == "sqlite":  # SQLite's LIKE ignores case, so never uses an index
+            end = start[:-1] + chr(ord(start[-1]) + 1)
+            return Q(ref__gte=start, ref__lt=end)
+        return Q(ref__startswith=start)  # the ref's varchar_pattern_ops index
+    lookup = "icontains" if text.lower() != text.upper() else "contains"
+    return Q(**{f"text__{lookup}": text}) | Q(**{f"ref__{lookup}": text})
 
 
 # A list counts its cases up to here and then says "1,000+": counting a street's million
@@ -144,6 +181,64 @@ def page_cases(
         next=_cursor("a", items[-1]) if has_next and items else None,
         previous=_cursor("b", items[0]) if has_previous and items else None,
     )
+
+
+# The partial index of the overdue cases (migration 0003) and its SQLite statistics when
+# it is empty: one row. SQLite's ANALYZE records nothing for an empty index, and its
+# planner then takes it for half the table and reads a whole scope's cases instead.
+OVERDUE_INDEX = "case_overdue_opened"
+EMPTY_OVERDUE_STAT = "1 1 1 1 1"  # its rows, then rows per value of each of 4 columns
+
+
+def _recorded(cursor, table: str) -> dict[str, int]:
+    """The number of rows ANALYZE found in each index of ``table``."""
+    cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    if not cursor.fetchone()[0]:
+        return {}
+    cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = %s AND idx IS NOT NULL", [table])
+    return {idx: int(stat.split()[0]) for idx, stat in cursor.fetchall()}
+
+
+def _current(recorded: int | None, now: int) -> bool:
+    return recorded is not None and recorded // 2 <= now <= recorded * 2
+
+
+def refresh_statistics() -> bool:
+    """Analyze the cases table again on SQLite when its size has doubled or halved since
+    the statistics were taken (or there are none), and the overdue cases' index when
+    their number has; True when it did. SQLite chooses among the list's indexes by
+    ANALYZE's figures: without them (a new database is analyzed empty when it is
+    migrated), or with none for the overdue index (empty when analyzed), it reads a
+    street's million cases for the overdue list. The cases worker calls this every round;
+    a full ANALYZE takes seconds at a million cases and is needed again at two million.
+    PostgreSQL's autovacuum keeps its own statistics."""
+    connection = connections[Case.objects.db]
+    if connection.vendor != "sqlite":
+        return False
+    table, did = Case._meta.db_table, False
+    with connection.cursor() as cursor:
+        recorded = _recorded(cursor, table)
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        rows = cursor.fetchone()[0]
+        if not rows:
+            return False
+        # An index's first figure is its number of rows: the table's, but for a partial
+        # index (the overdue cases), whose are fewer.
+        if not _current(max(recorded.values(), default=None), rows):
+            cursor.execute(f"ANALYZE {table}")
+            recorded, did = _recorded(cursor, table), True
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE overdue")
+        overdue = cursor.fetchone()[0]
+        if not _current(recorded.get(OVERDUE_INDEX), max(overdue, 1)):
+            cursor.execute(f"ANALYZE {OVERDUE_INDEX}")
+            if not overdue:
+                cursor.execute(
+                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)",
+                    [table, OVERDUE_INDEX, EMPTY_OVERDUE_STAT],
+                )
+                cursor.execute("ANALYZE sqlite_master")  # this connection reads it again
+            did = True
+    return did
 
 
 def timeline(user, case: Case) -> QuerySet[CaseStep]:

@@ -27,3 +27,10 @@ def sweep_deadlines() -> int:
 
 def enqueue_delivery() -> None:
     deliver_notifications.enqueue()
+
+
+@task()
+def refresh_statistics() -> bool:
+    from finegrid.cases import queries
+
+    return queries.refresh_statistics()
