@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 STREET = "510116001"
-BENCH_REF = "B"  # refs of the bulk-loaded cases: B000000001 …
+BENCH_REF = "20000101-"  # bulk-loaded cases, refs shaped like real ones: 20000101-0000000001
 
 
 def main() -> int:
@@ -180,7 +180,7 @@ def load(grids, count: int) -> None:
     status_table = values("st", ("k", "status"), [(i, str(s)) for i, s in enumerate(statuses)])
     if pg:
         series = "SELECT generate_series(1, %s) AS i"
-        ref = "'B' || lpad(n.i::text, 9, '0')"
+        ref = "'20000101-' || lpad(n.i::text, 10, '0')"
         opened = "%s::timestamptz - (n.i %% 40000) * interval '1 minute'"
         late, later = "%s::timestamptz - interval '1 hour'", "%s::timestamptz + interval '3 days'"
         params = [now, now, now, count]
@@ -190,7 +190,7 @@ def load(grids, count: int) -> None:
             "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < %s) "
             "SELECT i FROM s"
         )
-        ref = "'B' || printf('%%09d', n.i)"
+        ref = "printf('20000101-%%010d', n.i)"
         stamp = "strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s"
         opened = f"{stamp}, '-' || (n.i %% 40000) || ' minutes')"
         late, later = f"{stamp}, '-1 hours')", f"{stamp}, '+3 days')"
@@ -241,7 +241,7 @@ FILTERS = {
     "category+community, open": "category={category}&area={community}&open=true",
     "status+street": "status={status}&area={street}",
     "overdue, open": "overdue=true&open=true",
-    "text search in a grid": "q=B0000{digits}&area={grid}",
+    "case number in a grid": "q=20000101-00000{digits}&area={grid}",
 }
 # Not in the five: a Chinese word that no loaded case contains (the whole grid is
 # read) and one that every case contains (the newest are enough).

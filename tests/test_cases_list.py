@@ -244,9 +244,11 @@ def test_a_search_shaped_like_a_case_number_finds_the_numbers_starting_with_it(w
     assert refs(mine.ref[:13].lower()) == [mine.ref]
     assert sorted(refs("20261130")) == sorted([mine.ref, wifi.ref])
     assert refs(far.ref) == []
-    # Shaped like a number (letters, digits, a digit among them), it is not looked for in
-    # the text; words are, case ignored.
-    assert refs("A12B") == []
+    # Anything short of a number's date is looked for in the texts too, case ignored: a
+    # code written in a text, a room number.
+    assert refs("A12B") == [mine.ref]
+    assert refs("a12b门禁") == [mine.ref]
+    assert sorted(refs("1130")) == sorted([mine.ref, wifi.ref])  # inside their numbers
     assert refs("门禁") == [mine.ref]
     assert refs("wifi") == [wifi.ref]
     assert refs("WIFI信号") == [wifi.ref]

@@ -59,8 +59,8 @@ class CaseFilters(Schema):
     q: str | None = Field(
         None,
         max_length=100,
-        description="words: text or ref contains them; shaped like a ref (Latin letters,"
-        " digits and hyphens, at least 4, one a digit): ref starts with it, case ignored",
+        description="words: text or ref contains them, case ignored; a ref or its beginning"
+        " (at least its 8-digit date, e.g. 20261202-3F): ref starts with it",
     )
 
 

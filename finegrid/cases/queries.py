@@ -83,9 +83,10 @@ def area_q(path: str) -> Q:
     return Q(path=path)
 
 
-# A search that looks like a case's reference or its beginning (20261202-3F…, B0000…):
-# ASCII letters, digits and hyphens, at least four of them and one a digit.
-REF_LIKE = re.compile(r"(?=.*[0-9])[0-9A-Za-z][0-9A-Za-z-]{3,}")
+# A search that is a case's reference or its beginning, at least its date (20261202,
+# 20261202-3F…). Anything shorter, a room number (1502) or a code in a text (A12B), is
+# looked for in the texts too.
+REF_LIKE = re.compile(r"[0-9]{8}(-[0-9A-Za-z]{0,10})?")
 
 
 def text_q(text: str, vendor: str) -> Q:
