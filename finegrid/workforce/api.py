@@ -112,7 +112,7 @@ def add_material(
 def get_quiz(request, course_id: PathId):
     """The quiz's pass mark and questions, without their answers."""
     course = queries.get_course(actor(request), course_id)
-    return {"pass_mark": course.pass_mark, "questions": course.questions.order_by("number")}
+    return {"pass_mark": course.pass_mark, "questions": list(course.questions.order_by("number"))}
 
 
 @router.put("/workforce/courses/{course_id}/quiz", response={200: QuizOut, **WRITE_ERRORS})
