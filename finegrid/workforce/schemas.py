@@ -25,7 +25,7 @@ class CourseChangeIn(Schema):
 
     title: str | None = None
     kind: str | None = Field(None, description="induction, topical or refresher")
-    hours: Decimal | None = Field(None, description="0.5 to 200")
+    hours: float | None = Field(None, ge=0, le=1000, description="0.5 to 200")
     description: str | None = None
     pass_mark: int | None = Field(None, description="0 to 100")
 
