@@ -125,8 +125,14 @@ CATALOGUE: dict[tuple[str, str], Write] = {
         {"area": "{community}", "title": "岗前培训", "kind": "induction", "hours": 2}
     ),
     ("post", "/api/workforce/courses/{course_id}/materials"): Write(multipart={"title": "手册"}),
+    ("patch", "/api/workforce/courses/{course_id}"): Write({"title": "消防专题", "pass_mark": 70}),
     ("put", "/api/workforce/courses/{course_id}/quiz"): Write(
-        {"questions": [{"text": "微网格多少户？", "choices": ["30–100", "300–500"], "answer": 0}]}
+        {
+            "questions": [
+                {"text": "微网格多少户？", "choices": ["30–100", "300–500"], "answer": 0}
+            ],
+            "pass_mark": 70,
+        }
     ),
     ("post", "/api/workforce/courses/{course_id}/attempts"): Write(
         {"worker": "{worker_id}", "answers": [0]}

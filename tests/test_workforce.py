@@ -831,3 +831,153 @@ def test_visits_and_cases_earn_their_workers_points(world, registry):
     mine = period.results.get(worker=worker)
     # Duty: 6 of a 60-point target × 30; grid results: 1 of 100 × 50.
     assert (mine.duty_score, mine.grid_score) == (Decimal("3.00"), Decimal("0.50"))
+
+
+# --- The quiz's pass mark and the course's edit over the API ------------------------------
+
+
+def _json(client, method, path, body=None):
+    answer = getattr(client, method)(path, body, content_type="application/json")
+    return answer.status_code, answer.json()
+
+
+def test_the_api_sets_the_quiz_with_its_pass_mark(world, staff, login):
+    course = staff.course
+    quiz = f"/api/workforce/courses/{course.pk}/quiz"
+    questions = [{"text": "网格员多久走访一次？", "choices": ["每月", "每年"], "answer": 0}]
+    street = login(world.users.street_staff)
+    assert _json(street, "put", quiz, {"questions": questions, "pass_mark": 70}) == (
+        200,
+        {
+            "pass_mark": 70,
+            "questions": [
+                {"number": 1, "text": "网格员多久走访一次？", "choices": ["每月", "每年"]}
+            ],
+        },
+    )
+    entry = AuditEntry.objects.filter(object_type="workforce.course", reason="quiz").latest("pk")
+    assert (entry.before["pass_mark"], entry.after["pass_mark"]) == (60, 70)
+    # The same check and words as the page's action; nothing is replaced.
+    assert _json(street, "put", quiz, {"questions": [], "pass_mark": 101}) == (
+        400,
+        {"detail": "invalid input", "problems": ["pass_mark: must be between 0 and 100"]},
+    )
+    # Left out, the pass mark stays.
+    assert _json(street, "put", quiz, {"questions": questions})[1]["pass_mark"] == 70
+    assert street.get(quiz).json()["pass_mark"] == 70
+    assert street.get(f"/api/workforce/courses/{course.pk}").json()["questions"] == 1
+    # A role that may not change the course is refused; another district finds nothing.
+    audited = AuditEntry.objects.count()
+    refused = {"detail": "your role may not do this (workforce.change_course)"}
+    for user in (world.users.community_staff, world.users.micro_worker):
+        body = {"questions": [], "pass_mark": 10}
+        assert _json(login(user), "put", quiz, body) == (403, refused)
+    assert _json(login(world.users.outsider), "put", quiz, {"questions": [], "pass_mark": 10}) == (
+        404,
+        {"detail": f"no course with id {course.pk}"},
+    )
+    course.refresh_from_db()
+    assert (course.pass_mark, course.questions.count(), AuditEntry.objects.count()) == (
+        70,
+        1,
+        audited,
+    )
+
+
+def test_the_api_edits_a_course_field_by_field(world, staff, login):
+    course = staff.course
+    path = f"/api/workforce/courses/{course.pk}"
+    street = login(world.users.street_staff)
+    status, changed = _json(street, "patch", path, {"title": "岗前培训（修订）", "pass_mark": 70})
+    assert status == 200
+    assert {k: changed[k] for k in ("title", "kind", "hours", "pass_mark", "area")} == {
+        "title": "岗前培训（修订）",
+        "kind": "induction",
+        "hours": "3.0",
+        "pass_mark": 70,
+        "area": course.area.code,
+    }
+    entry = AuditEntry.objects.filter(object_type="workforce.course", action="update").latest("pk")
+    assert (entry.actor_label, entry.before["title"], entry.after["title"]) == (
+        "street_staff",
+        "微网格员岗前培训",
+        "岗前培训（修订）",
+    )
+    assert (entry.before["pass_mark"], entry.after["pass_mark"]) == (60, 70)
+    # Every wrong field is named, as the page's form names them; nothing changes.
+    assert _json(street, "patch", path, {"kind": "lecture", "hours": 0, "pass_mark": 101}) == (
+        400,
+        {
+            "detail": "invalid input",
+            "problems": [
+                "kind: 'lecture' is not one of induction, topical, refresher",
+                "hours: must be between 0.5 and 200",
+                "pass_mark: must be between 0 and 100",
+            ],
+        },
+    )
+    assert _json(street, "patch", path, {"title": " "})[1]["problems"] == [
+        "title: must be 1 to 100 characters"
+    ]
+    audited = AuditEntry.objects.count()
+    refused = {"detail": "your role may not do this (workforce.change_course)"}
+    for user in (world.users.community_staff, world.users.micro_worker):
+        assert _json(login(user), "patch", path, {"title": "改"}) == (403, refused)
+    assert _json(login(world.users.outsider), "patch", path, {"title": "改"}) == (
+        404,
+        {"detail": f"no course with id {course.pk}"},
+    )
+    course.refresh_from_db()
+    assert (course.title, course.kind, course.pass_mark, AuditEntry.objects.count()) == (
+        "岗前培训（修订）",
+        "induction",
+        70,
+        audited,
+    )
+
+
+def test_replacing_a_quiz_keeps_what_earlier_attempts_answered(world, staff, login):
+    """An attempt keeps its questions' and chosen choices' texts, its score and its pass:
+    the replaced quiz numbers its questions and choices anew."""
+    course, micro = staff.course, staff.workers.micro
+    worker = login(world.users.micro_worker)
+    attempts = f"/api/workforce/courses/{course.pk}/attempts"
+    failed = _json(worker, "post", attempts, {"worker": micro.pk, "answers": [0, 1]})[1]
+    passed = _json(worker, "post", attempts, {"worker": micro.pk, "answers": [0, 0]})[1]
+    assert [(a["score"], a["passed"]) for a in (failed, passed)] == [(50, False), (100, True)]
+    street = login(world.users.street_staff)
+    replaced = {
+        "questions": [
+            {"text": "入户走访几小时完成？", "choices": ["8", "3"], "answer": 1},
+            {"text": "发现隐患先做什么？", "choices": ["上报", "不管"], "answer": 0},
+        ],
+        "pass_mark": 100,
+    }
+    assert _json(street, "put", f"/api/workforce/courses/{course.pk}/quiz", replaced)[0] == 200
+    record = street.get(f"/api/workforce/workers/{micro.pk}/training").json()
+    assert sorted(
+        [(q["score"], q["passed"], q["answers"]) for q in record["quizzes"]],
+        key=lambda q: q[0],
+    ) == [
+        (
+            50,
+            False,
+            [
+                {"number": 1, "question": "微网格多少户？", "choice": "30–100", "right": True},
+                {"number": 2, "question": "入户走访几小时完成？", "choice": "8", "right": False},
+            ],
+        ),
+        (
+            100,
+            True,
+            [
+                {"number": 1, "question": "微网格多少户？", "choice": "30–100", "right": True},
+                {"number": 2, "question": "入户走访几小时完成？", "choice": "3", "right": True},
+            ],
+        ),
+    ]
+    # The pass of the earlier quiz still counts: attending now brings the certificate.
+    actions.do_record_attendance(system(), staff.session, micro)
+    assert Certificate.objects.get(worker=micro, course=course).number == (
+        f"PX{course.pk:05d}-{micro.pk:07d}"
+    )

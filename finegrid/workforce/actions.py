@@ -415,12 +415,24 @@ def do_submit_quiz(
         raise InvalidInput(f"course: {course.title} has no quiz")
     if len(answers) != len(questions):
         raise InvalidInput(f"answers: {len(questions)} answers expected, not {len(answers)}")
-    right = sum(1 for q, a in zip(questions, answers, strict=True) if a == q.answer)
+    # Each answer is kept with the question's and the chosen choice's text: a later
+    # replacement of the quiz renumbers its questions and choices, and the attempt must
+    # still say what the worker was asked and answered (its score and pass stay as marked).
+    kept = [
+        {
+            "number": q.number,
+            "question": q.text,
+            "choice": q.choices[a] if isinstance(a, int) and 0 <= a < len(q.choices) else None,
+            "right": a == q.answer,
+        }
+        for q, a in zip(questions, answers, strict=True)
+    ]
+    right = sum(1 for answer in kept if answer["right"])
     score = round(100 * right / len(questions))
     attempt = QuizAttempt.objects.create(
         worker=worker,
         course=course,
-        answers=list(answers),
+        answers=kept,
         score=score,
         passed=score >= course.pass_mark,
         path=worker.path,

@@ -18,6 +18,7 @@ from finegrid.workforce.schemas import (
     AttemptIn,
     AttemptOut,
     AttendanceOut,
+    CourseChangeIn,
     CourseIn,
     CourseOut,
     DecisionIn,
@@ -28,7 +29,7 @@ from finegrid.workforce.schemas import (
     PeriodOut,
     PointsOut,
     QuizIn,
-    QuizQuestionOut,
+    QuizOut,
     RedemptionIn,
     RedemptionOut,
     ResultOut,
@@ -43,6 +44,9 @@ from finegrid.workforce.schemas import (
 )
 
 router = Router(tags=["workforce"])
+
+# The fields of a course its edit may change (the page's form edits the same).
+COURSE_FIELDS = ("title", "kind", "hours", "description", "pass_mark")
 
 
 class Under(Schema):
@@ -78,6 +82,17 @@ def create_course(request, payload: CourseIn):
     return Status(201, course)
 
 
+@router.patch("/workforce/courses/{course_id}", response={200: CourseOut, **WRITE_ERRORS})
+def update_course(request, course_id: PathId, payload: CourseChangeIn):
+    """Correct a course's title, kind, hours, description or pass mark; fields left out
+    keep their values."""
+    user = actor(request)
+    course = queries.get_course(user, course_id, "change")
+    values = {name: getattr(course, name) for name in COURSE_FIELDS}
+    values.update(payload.dict(exclude_unset=True))
+    return actions.do_update_course(user, course, **values)
+
+
 @router.post(
     "/workforce/courses/{course_id}/materials", response={201: MaterialOut, **WRITE_ERRORS}
 )
@@ -93,21 +108,21 @@ def add_material(
     return Status(201, actions.do_add_material(actor(request), course_id, title=title, file=file))
 
 
-@router.get(
-    "/workforce/courses/{course_id}/quiz", response={200: list[QuizQuestionOut], **READ_ERRORS}
-)
+@router.get("/workforce/courses/{course_id}/quiz", response={200: QuizOut, **READ_ERRORS})
 def get_quiz(request, course_id: PathId):
-    """The quiz's questions, without their answers."""
-    return list(queries.get_course(actor(request), course_id).questions.order_by("number"))
+    """The quiz's pass mark and questions, without their answers."""
+    course = queries.get_course(actor(request), course_id)
+    return {"pass_mark": course.pass_mark, "questions": list(course.questions.order_by("number"))}
 
 
-@router.put(
-    "/workforce/courses/{course_id}/quiz", response={200: list[QuizQuestionOut], **WRITE_ERRORS}
-)
+@router.put("/workforce/courses/{course_id}/quiz", response={200: QuizOut, **WRITE_ERRORS})
 def set_quiz(request, course_id: PathId, payload: QuizIn):
-    """Replace the course's quiz."""
+    """Replace the course's quiz, and its pass mark where given."""
     questions = [q.dict() for q in payload.questions]
-    return actions.do_set_quiz(actor(request), course_id, questions)
+    user = actor(request)
+    created = actions.do_set_quiz(user, course_id, questions, pass_mark=payload.pass_mark)
+    course = queries.get_course(user, course_id)
+    return {"pass_mark": course.pass_mark, "questions": created}
 
 
 @router.post("/workforce/courses/{course_id}/attempts", response={201: AttemptOut, **WRITE_ERRORS})

@@ -163,7 +163,15 @@ class TrainingRecord:
                 for e in self.enrolments
             ],
             "quizzes": [
-                {"course": a.course.title, "score": a.score, "passed": a.passed}
+                {
+                    "course": a.course.title,
+                    "taken_at": a.taken_at.isoformat(),
+                    "score": a.score,
+                    "passed": a.passed,
+                    # What was asked and answered, as the quiz was then; attempts stored
+                    # before answers kept their texts have only choice indexes: none shown.
+                    "answers": [x for x in a.answers if isinstance(x, dict)],
+                }
                 for a in self.attempts
             ],
             "certificates": [

@@ -19,6 +19,17 @@ class CourseIn(Schema):
     pass_mark: int = Field(80, ge=0, le=100)
 
 
+class CourseChangeIn(Schema):
+    """The fields of a course to change; those left out keep their values. The area that
+    runs the course stays."""
+
+    title: str | None = None
+    kind: str | None = Field(None, description="induction, topical or refresher")
+    hours: float | None = Field(None, ge=0, le=1000, description="0.5 to 200")
+    description: str | None = None
+    pass_mark: int | None = Field(None, description="0 to 100")
+
+
 class MaterialOut(Schema):
     id: int
     title: str
@@ -61,12 +72,18 @@ class QuizQuestionIn(Schema):
 
 class QuizIn(Schema):
     questions: list[QuizQuestionIn] = Field(max_length=50)
+    pass_mark: int | None = Field(None, description="0 to 100; left out: the course's stays")
 
 
 class QuizQuestionOut(Schema):
     number: int
     text: str
     choices: list[str]
+
+
+class QuizOut(Schema):
+    pass_mark: int
+    questions: list[QuizQuestionOut]
 
 
 class SessionIn(Schema):
