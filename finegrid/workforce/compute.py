@@ -91,9 +91,9 @@ class Schemes:
         return self._cache[key]
 
 
-def _scheme_areas(path: str, month: dt.date) -> tuple[list[tuple[str, int]], list[tuple]]:
-    """The scheme in force for each community (path prefix) of the workers under ``path``,
-    and the rules of those schemes as (scheme id, source, points in cents)."""
+def _schemes_in_force(path: str, month: dt.date) -> tuple[Schemes, list[tuple[str, int]]]:
+    """The schemes of the month, and the one in force for each community (path prefix) of
+    the workers under ``path`` as (prefix, scheme id)."""
     schemes = Schemes(path, month)
     prefixes = (
         Worker.objects.filter(path_q((path,)))
@@ -102,7 +102,13 @@ def _scheme_areas(path: str, month: dt.date) -> tuple[list[tuple[str, int]], lis
         .distinct()
         .order_by()
     )
-    areas = [(p, s.pk) for p in prefixes if (s := schemes.for_path(p)) is not None]
+    return schemes, [(p, s.pk) for p in prefixes if (s := schemes.for_path(p)) is not None]
+
+
+def _scheme_areas(path: str, month: dt.date) -> tuple[list[tuple[str, int]], list[tuple]]:
+    """The scheme in force for each community (path prefix) of the workers under ``path``,
+    and the rules of those schemes as (scheme id, source, points in cents)."""
+    schemes, areas = _schemes_in_force(path, month)
     rules = [
         (scheme_id, source, int(rule.points * 100))
         for scheme_id, by_source in schemes.rules.items()
@@ -284,15 +290,7 @@ def assess(period_id: int, path: str, month: dt.date) -> tuple[int, int]:
     set-based, in whole cents — the ledger summed per worker and source, the sources
     mapped to components by the rules of the worker's scheme, grid means by GROUP BY, ranks
     by window functions, and the results inserted with INSERT … SELECT."""
-    schemes = Schemes(path, month)
-    prefixes = (
-        Worker.objects.filter(path_q((path,)))
-        .annotate(prefix=Substr("path", 1, COMMUNITY_PATH))
-        .values_list("prefix", flat=True)
-        .distinct()
-        .order_by()
-    )
-    areas = [(p, s.pk) for p in prefixes if (s := schemes.for_path(p)) is not None]
+    schemes, areas = _schemes_in_force(path, month)
     weights = [
         (
             s.pk,
